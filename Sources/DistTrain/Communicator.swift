@@ -1,0 +1,104 @@
+import CMPI
+import Foundation
+
+/// An MPI communicator: rank, size, in-place allreduce-sum, broadcast, gather, barrier, split, abort.
+/// A process started without mpirun is an MPI singleton of size 1 and takes the same code path.
+public final class Communicator: @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+    let comm: MPI_Comm
+
+    init(_ comm: MPI_Comm) {
+        self.comm = comm
+        var r: Int32 = 0, s: Int32 = 0
+        MPI_Comm_rank(comm, &r); MPI_Comm_size(comm, &s)
+        rank = Int(r); size = Int(s)
+    }
+
+    /// Initialises MPI once per process and returns the world communicator.
+    public static func world() -> Communicator {
+        var initialized: Int32 = 0
+        MPI_Initialized(&initialized)
+        if initialized == 0 {
+            var provided: Int32 = 0
+            MPI_Init_thread(nil, nil, Int32(MPI_THREAD_FUNNELED), &provided)
+        }
+        return Communicator(CMPI_COMM_WORLD)
+    }
+
+    /// Finalises MPI (once, at exit).
+    public static func finalize() {
+        var finalized: Int32 = 0
+        MPI_Finalized(&finalized)
+        if finalized == 0 { MPI_Finalize() }
+    }
+
+    public var isRoot: Bool { rank == 0 }
+
+    /// Sums `count` floats in place across ranks.
+    public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
+        guard size > 1 else { return }
+        MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm)
+    }
+    /// Sums `values` in place across ranks.
+    public func allreduceSum(_ values: inout [Double]) {
+        guard size > 1 else { return }
+        values.withUnsafeMutableBufferPointer { MPI_Allreduce(CMPI_IN_PLACE, $0.baseAddress, Int32($0.count), CMPI_DOUBLE, CMPI_SUM, comm) }
+    }
+    /// Largest of `value` across ranks.
+    public func allreduceMax(_ value: Double) -> Double {
+        guard size > 1 else { return value }
+        var v = value
+        MPI_Allreduce(CMPI_IN_PLACE, &v, 1, CMPI_DOUBLE, CMPI_MAX, comm)
+        return v
+    }
+    /// Copies `count` floats from `root` to every rank.
+    public func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) {
+        guard size > 1 else { return }
+        MPI_Bcast(buffer, Int32(count), CMPI_FLOAT, Int32(root), comm)
+    }
+    /// Copies `bytes` from `root` to every rank (sizes must match on every rank).
+    public func broadcast(_ bytes: inout [UInt8], root: Int = 0) {
+        guard size > 1 else { return }
+        var n = Int64(bytes.count)
+        MPI_Bcast(&n, 8, CMPI_BYTE, Int32(root), comm)
+        if bytes.count != Int(n) { bytes = [UInt8](repeating: 0, count: Int(n)) }
+        bytes.withUnsafeMutableBufferPointer { _ = MPI_Bcast($0.baseAddress, Int32(n), CMPI_BYTE, Int32(root), comm) }
+    }
+    /// Every rank's `values` (equal counts) concatenated in rank order, on every rank.
+    public func allgather(_ values: [Double]) -> [Double] {
+        guard size > 1 else { return values }
+        var out = [Double](repeating: 0, count: values.count * size)
+        values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                _ = MPI_Allgather(src.baseAddress, Int32(values.count), CMPI_DOUBLE, dst.baseAddress, Int32(values.count), CMPI_DOUBLE, comm)
+            }
+        }
+        return out
+    }
+    /// Every rank's `values` (equal counts) concatenated in rank order, on `root` only (empty elsewhere).
+    public func gather(_ values: [Float], root: Int = 0) -> [Float] {
+        guard size > 1 else { return values }
+        var out = [Float](repeating: 0, count: rank == root ? values.count * size : 0)
+        values.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                _ = MPI_Gather(src.baseAddress, Int32(values.count), CMPI_FLOAT, dst.baseAddress, Int32(values.count), CMPI_FLOAT, Int32(root), comm)
+            }
+        }
+        return out
+    }
+    public func barrier() { if size > 1 { MPI_Barrier(comm) } }
+
+    /// Splits into sub-communicators by `color`, ordered by `key`.
+    public func split(color: Int, key: Int) -> Communicator {
+        var newComm: MPI_Comm? = nil
+        MPI_Comm_split(comm, Int32(color), Int32(key), &newComm)
+        return Communicator(newComm!)
+    }
+
+    /// Ends every rank of the job with `code` (never returns).
+    public func abort(_ code: Int32) -> Never {
+        MPI_Abort(comm, code)
+        exit(code)
+    }
+}

@@ -1,0 +1,52 @@
+/// `nn.ClassNLLCriterion(weights, sizeAverage)`: loss = −Σ wₜ·x[n, tₙ] (÷ Σ wₜ when sizeAverage).
+/// Input: log-probabilities D or N×D. Target: class indices 0…D−1 (0-based, unlike Lua's 1-based), 1 or N values.
+public final class ClassNLLCriterion: Criterion {
+    public let weights: [Float]?
+    public var sizeAverage: Bool
+    private var totalWeight: Float = 0
+
+    public init(weights: [Float]? = nil, sizeAverage: Bool = true) {
+        self.weights = weights; self.sizeAverage = sizeAverage
+        super.init()
+    }
+
+    private func dims(_ input: Tensor, _ target: Tensor) -> (rows: Int, d: Int) {
+        precondition(input.rank == 1 || input.rank == 2, "\(self): expected D or NxD input, got \(input.shape)")
+        let rows = input.rank == 1 ? 1 : input.size(0), d = input.size(input.rank - 1)
+        precondition(target.count == rows, "\(self): \(target.count) targets for input \(input.shape)")
+        if let w = weights { precondition(w.count == d, "\(self): \(w.count) class weights for \(d) classes") }
+        return (rows, d)
+    }
+
+    private func classOf(_ target: Tensor, _ r: Int, _ d: Int) -> Int {
+        let t = target.data[r]
+        precondition(t >= 0 && t < Float(d) && t == t.rounded(), "\(self): target \(t) is not a class in 0..<\(d)")
+        return Int(t)
+    }
+
+    public override func updateOutput(_ input: Tensor, _ target: Tensor) -> Float {
+        let (rows, d) = dims(input, target)
+        var loss: Float = 0, total: Float = 0
+        for r in 0..<rows {
+            let t = classOf(target, r, d), w = weights?[t] ?? 1
+            loss -= w * input.data[r * d + t]; total += w
+        }
+        totalWeight = total
+        output = sizeAverage && total > 0 ? loss / total : loss
+        return output
+    }
+
+    public override func updateGradInput(_ input: Tensor, _ target: Tensor) -> Tensor {
+        let (rows, d) = dims(input, target)
+        gradInput.resize(input.shape)
+        gradInput.zero()
+        var total: Float = 0
+        for r in 0..<rows { total += weights?[classOf(target, r, d)] ?? 1 }
+        let norm: Float = sizeAverage && total > 0 ? 1 / total : 1
+        for r in 0..<rows {
+            let t = classOf(target, r, d)
+            gradInput.data[r * d + t] = -(weights?[t] ?? 1) * norm
+        }
+        return gradInput
+    }
+}

@@ -1,0 +1,22 @@
+/// `nn.CrossEntropyCriterion`: LogSoftMax followed by ClassNLLCriterion, on raw scores D or N×D.
+public final class CrossEntropyCriterion: Criterion {
+    private let lsm = LogSoftMax()
+    private let nll: ClassNLLCriterion
+
+    public init(weights: [Float]? = nil, sizeAverage: Bool = true) {
+        nll = ClassNLLCriterion(weights: weights, sizeAverage: sizeAverage)
+        super.init()
+    }
+
+    public override func updateOutput(_ input: Tensor, _ target: Tensor) -> Float {
+        _ = lsm.updateOutput(input)
+        output = nll.updateOutput(lsm.output, target)
+        return output
+    }
+
+    public override func updateGradInput(_ input: Tensor, _ target: Tensor) -> Tensor {
+        _ = nll.updateGradInput(lsm.output, target)
+        gradInput = lsm.updateGradInput(input, nll.gradInput)
+        return gradInput
+    }
+}

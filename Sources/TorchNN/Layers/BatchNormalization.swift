@@ -1,0 +1,131 @@
+/// `nn.BatchNormalization(nOutput, eps, momentum, affine)` over N×D input (one statistic per feature).
+/// `nn.SpatialBatchNormalization` is the same over N×C×H×W (one statistic per plane); see `SpatialBatchNormalization`.
+///
+/// Training: normalise with the batch's biased variance; running_var is updated with the unbiased one,
+/// `running = (1 − momentum)·running + momentum·batch`. Evaluation: normalise with the running statistics.
+open class BatchNormalization: Module {
+    public let nOutput: Int, eps: Float, momentum: Float, affine: Bool
+    public let weight: Tensor, bias: Tensor, gradWeight: Tensor, gradBias: Tensor
+    public let runningMean: Tensor, runningVar: Tensor
+    /// Per-feature batch mean and 1/sqrt(var + eps) from the last training forward.
+    private let saveMean: Tensor, saveInvStd: Tensor
+    /// Expected input rank (2 for N×D, 4 for N×C×H×W).
+    let expectedRank: Int
+
+    public convenience init(_ nOutput: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true, rng: inout RandomGenerator) {
+        self.init(nOutput, eps: eps, momentum: momentum, affine: affine, rank: 2, rng: &rng)
+    }
+
+    init(_ nOutput: Int, eps: Float, momentum: Float, affine: Bool, rank: Int, rng: inout RandomGenerator) {
+        self.nOutput = nOutput; self.eps = eps; self.momentum = momentum; self.affine = affine; expectedRank = rank
+        let s = Shape(affine ? nOutput : 0)
+        weight = Tensor(s); bias = Tensor(s); gradWeight = Tensor(s); gradBias = Tensor(s)
+        runningMean = Tensor(Shape(nOutput)); runningVar = Tensor(Shape(nOutput))
+        saveMean = Tensor(Shape(nOutput)); saveInvStd = Tensor(Shape(nOutput))
+        super.init()
+        reset(&rng)
+    }
+
+    /// Torch's reset: weight uniform in [0, 1), bias 0, running mean 0, running variance 1.
+    public override func reset(_ rng: inout RandomGenerator) {
+        for i in 0..<weight.count { weight.data[i] = rng.uniform() }
+        bias.zero(); runningMean.zero(); runningVar.fill(1)
+    }
+
+    /// (batch, features, spatial) of the input.
+    private func dims(_ input: Tensor) -> (n: Int, c: Int, s: Int) {
+        precondition(input.rank == expectedRank && input.size(1) == nOutput,
+                     "\(self): expected input of size \(expectedRank == 2 ? "Nx\(nOutput)" : "Nx\(nOutput)xHxW"), got \(input.shape)")
+        return (input.size(0), nOutput, expectedRank == 4 ? input.size(2) * input.size(3) : 1)
+    }
+
+    public override func updateOutput(_ input: Tensor) -> Tensor {
+        let (N, C, S) = dims(input)
+        output.resize(input.shape)
+        let x = input.data, y = output.data
+        let m = Double(N * S)
+        for c in 0..<C {
+            var mean: Float, invStd: Float
+            if isTraining {
+                precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
+                var sum = 0.0
+                for n in 0..<N { let p = x + (n * C + c) * S; for i in 0..<S { sum += Double(p[i]) } }
+                let mu = sum / m
+                var sq = 0.0
+                for n in 0..<N { let p = x + (n * C + c) * S; for i in 0..<S { let d = Double(p[i]) - mu; sq += d * d } }
+                mean = Float(mu)
+                invStd = Float(1 / (sq / m + Double(eps)).squareRoot())
+                saveMean.data[c] = mean; saveInvStd.data[c] = invStd
+                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean
+                runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * Float(sq / (m - 1))
+            } else {
+                mean = runningMean.data[c]
+                invStd = 1 / (runningVar.data[c] + eps).squareRoot()
+            }
+            let w = affine ? weight.data[c] : 1, b = affine ? bias.data[c] : 0
+            let a = invStd * w, k = b - mean * a
+            for n in 0..<N {
+                let p = x + (n * C + c) * S, q = y + (n * C + c) * S
+                for i in 0..<S { q[i] = p[i] * a + k }
+            }
+        }
+        return output
+    }
+
+    public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
+        let (N, C, S) = dims(input)
+        precondition(gradOutput.shape == input.shape, "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        gradInput.resize(input.shape)
+        let x = input.data, go = gradOutput.data, gi = gradInput.data
+        let m = Float(N * S)
+        for c in 0..<C {
+            let w = affine ? weight.data[c] : 1
+            if isTraining {
+                let mean = saveMean.data[c], invStd = saveInvStd.data[c]
+                var sumG: Float = 0, dot: Float = 0
+                for n in 0..<N {
+                    let p = x + (n * C + c) * S, g = go + (n * C + c) * S
+                    for i in 0..<S { sumG += g[i]; dot += (p[i] - mean) * g[i] }
+                }
+                // dx = w·invStd·(g − mean(g) − x̂·mean(g·x̂))
+                let k = dot * invStd * invStd / m, gMean = sumG / m, a = w * invStd
+                for n in 0..<N {
+                    let p = x + (n * C + c) * S, g = go + (n * C + c) * S, d = gi + (n * C + c) * S
+                    for i in 0..<S { d[i] = (g[i] - gMean - (p[i] - mean) * k) * a }
+                }
+            } else {
+                let a = w / (runningVar.data[c] + eps).squareRoot()
+                for n in 0..<N {
+                    let g = go + (n * C + c) * S, d = gi + (n * C + c) * S
+                    for i in 0..<S { d[i] = g[i] * a }
+                }
+            }
+        }
+        return gradInput
+    }
+
+    public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
+        guard affine else { return }
+        let (N, C, S) = dims(input)
+        let x = input.data, go = gradOutput.data
+        for c in 0..<C {
+            let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
+            let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
+            var sumG: Float = 0, dot: Float = 0
+            for n in 0..<N {
+                let p = x + (n * C + c) * S, g = go + (n * C + c) * S
+                for i in 0..<S { sumG += g[i]; dot += (p[i] - mean) * g[i] }
+            }
+            gradWeight.data[c] += scale * dot * invStd
+            gradBias.data[c] += scale * sumG
+        }
+    }
+
+    public override func parameters() -> (params: [Tensor], grads: [Tensor]) {
+        affine ? ([weight, bias], [gradWeight, gradBias]) : ([], [])
+    }
+    public override func buffers() -> [Tensor] { [runningMean, runningVar] }
+    open override var description: String {
+        "\(typeName) (\(expectedRank == 2 ? "2D" : "4D")) (\(nOutput))"
+    }
+}

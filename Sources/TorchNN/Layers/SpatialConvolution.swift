@@ -1,0 +1,196 @@
+/// `nn.SpatialConvolution(nInputPlane -> nOutputPlane, kW x kH, dW,dH, padW,padH)`.
+/// Input C×H×W or N×C×H×W; weight nOutputPlane×nInputPlane×kH×kW; output N×nOutputPlane×oH×oW.
+/// Chunks of images are unfolded (im2col) side by side so one `cblas_sgemm` covers many images.
+public final class SpatialConvolution: Module {
+    public let nInputPlane: Int, nOutputPlane: Int
+    public let kW: Int, kH: Int, dW: Int, dH: Int, padW: Int, padH: Int
+    public let weight: Tensor, bias: Tensor, gradWeight: Tensor, gradBias: Tensor
+    /// When false, `updateGradInput` is skipped (first layer: nobody needs dLoss/dImage).
+    public var computesGradInput = true
+
+    public init(_ nInputPlane: Int, _ nOutputPlane: Int, _ kW: Int, _ kH: Int,
+                _ dW: Int = 1, _ dH: Int = 1, _ padW: Int = 0, _ padH: Int? = nil, rng: inout RandomGenerator) {
+        precondition(kW > 0 && kH > 0 && dW > 0 && dH > 0 && padW >= 0 && (padH ?? padW) >= 0,
+                     "nn.SpatialConvolution: kernel and stride must be positive, padding non-negative")
+        self.nInputPlane = nInputPlane; self.nOutputPlane = nOutputPlane
+        self.kW = kW; self.kH = kH; self.dW = dW; self.dH = dH; self.padW = padW; self.padH = padH ?? padW
+        let ws = Shape(nOutputPlane, nInputPlane, kH, kW)
+        weight = Tensor(ws); gradWeight = Tensor(ws)
+        bias = Tensor(Shape(nOutputPlane)); gradBias = Tensor(Shape(nOutputPlane))
+        super.init()
+        reset(&rng)
+    }
+
+    /// Torch's default: uniform ±1/sqrt(kW·kH·nInputPlane).
+    public override func reset(_ rng: inout RandomGenerator) {
+        let stdv = 1 / Float(kW * kH * nInputPlane).squareRoot()
+        for i in 0..<weight.count { weight.data[i] = rng.uniform(-stdv, stdv) }
+        for i in 0..<bias.count { bias.data[i] = rng.uniform(-stdv, stdv) }
+    }
+
+    private struct Geometry { let n, h, w, oH, oW: Int; var p: Int { oH * oW } }
+
+    private func geometry(_ input: Tensor) -> Geometry {
+        let batched = input.rank == 4
+        precondition((input.rank == 3 || batched) && input.size(batched ? 1 : 0) == nInputPlane,
+                     "\(self): expected input of size \(nInputPlane)xHxW or Nx\(nInputPlane)xHxW, got \(input.shape)")
+        let n = batched ? input.size(0) : 1
+        let h = input.size(batched ? 2 : 1), w = input.size(batched ? 3 : 2)
+        let oH = (h + 2 * padH - kH) / dH + 1, oW = (w + 2 * padW - kW) / dW + 1
+        precondition(h + 2 * padH >= kH && w + 2 * padW >= kW,
+                     "\(self): input \(input.shape) is smaller than the kernel \(kW)x\(kH) with padding")
+        return Geometry(n: n, h: h, w: w, oH: oH, oW: oW)
+    }
+
+    private var kSize: Int { nInputPlane * kH * kW }
+    private func chunk(_ g: Geometry) -> Int { max(1, min(g.n, ConvWorkspace.maxColumnElements / max(1, kSize * g.p))) }
+
+    public override func updateOutput(_ input: Tensor) -> Tensor {
+        let g = geometry(input), P = g.p, K = kSize
+        output.resize(input.rank == 4 ? Shape(g.n, nOutputPlane, g.oH, g.oW) : Shape(nOutputPlane, g.oH, g.oW))
+        let nb = chunk(g)
+        let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
+        let inPlane = nInputPlane * g.h * g.w, outPlane = nOutputPlane * P
+        var n0 = 0
+        while n0 < g.n {
+            let c = min(nb, g.n - n0), ld = c * P
+            for i in 0..<c { im2col(input.data + (n0 + i) * inPlane, g, col + i * P, ld: ld) }
+            BLAS.gemm(transA: false, transB: false, m: nOutputPlane, n: ld, k: K, alpha: 1,
+                      a: weight.data, lda: K, b: col, ldb: ld, beta: 0, c: stage, ldc: ld)
+            for i in 0..<c {
+                let out = output.data + (n0 + i) * outPlane
+                for o in 0..<nOutputPlane {
+                    let src = stage + o * ld + i * P, dst = out + o * P, b = bias.data[o]
+                    for p in 0..<P { dst[p] = src[p] + b }
+                }
+            }
+            n0 += c
+        }
+        return output
+    }
+
+    /// Copies gradOutput of images n0..<n0+c into channel-major staging (nOutputPlane × c·P).
+    private func stageGradOutput(_ gradOutput: Tensor, _ n0: Int, _ c: Int, _ P: Int, _ stage: UnsafeMutablePointer<Float>) {
+        let ld = c * P, outPlane = nOutputPlane * P
+        for i in 0..<c {
+            let go = gradOutput.data + (n0 + i) * outPlane
+            for o in 0..<nOutputPlane { (stage + o * ld + i * P).update(from: go + o * P, count: P) }
+        }
+    }
+
+    public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
+        gradInput.resize(input.shape)
+        guard computesGradInput else { return gradInput }
+        let g = geometry(input), P = g.p, K = kSize
+        precondition(gradOutput.count == g.n * nOutputPlane * P, "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
+        let nb = chunk(g)
+        let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
+        let inPlane = nInputPlane * g.h * g.w
+        gradInput.zero()
+        var n0 = 0
+        while n0 < g.n {
+            let c = min(nb, g.n - n0), ld = c * P
+            stageGradOutput(gradOutput, n0, c, P, stage)
+            BLAS.gemm(transA: true, transB: false, m: K, n: ld, k: nOutputPlane, alpha: 1,
+                      a: weight.data, lda: K, b: stage, ldb: ld, beta: 0, c: col, ldc: ld)
+            for i in 0..<c { col2im(col + i * P, ld: ld, g, gradInput.data + (n0 + i) * inPlane) }
+            n0 += c
+        }
+        return gradInput
+    }
+
+    public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
+        let g = geometry(input), P = g.p, K = kSize
+        let nb = chunk(g)
+        let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
+        let inPlane = nInputPlane * g.h * g.w
+        var n0 = 0
+        while n0 < g.n {
+            let c = min(nb, g.n - n0), ld = c * P
+            for i in 0..<c { im2col(input.data + (n0 + i) * inPlane, g, col + i * P, ld: ld) }
+            stageGradOutput(gradOutput, n0, c, P, stage)
+            BLAS.gemm(transA: false, transB: true, m: nOutputPlane, n: K, k: ld, alpha: scale,
+                      a: stage, lda: ld, b: col, ldb: ld, beta: 1, c: gradWeight.data, ldc: K)
+            for o in 0..<nOutputPlane {
+                let row = stage + o * ld
+                var s: Float = 0
+                for j in 0..<ld { s += row[j] }
+                gradBias.data[o] += scale * s
+            }
+            n0 += c
+        }
+    }
+
+    /// Unfolds one C×H×W image into rows (c, ki, kj) of `col`, P columns each, row stride `ld`.
+    private func im2col(_ src: UnsafeMutablePointer<Float>, _ g: Geometry, _ col: UnsafeMutablePointer<Float>, ld: Int) {
+        let H = g.h, W = g.w, oH = g.oH, oW = g.oW
+        var row = 0
+        for c in 0..<nInputPlane {
+            let plane = src + c * H * W
+            for ki in 0..<kH {
+                for kj in 0..<kW {
+                    let dst = col + row * ld
+                    row += 1
+                    for oh in 0..<oH {
+                        let ih = oh * dH - padH + ki
+                        let d = dst + oh * oW
+                        if ih < 0 || ih >= H { d.update(repeating: 0, count: oW); continue }
+                        let srow = plane + ih * W
+                        if dW == 1 {
+                            // valid ow range: 0 <= ow - padW + kj < W
+                            let lo = max(0, padW - kj), hi = min(oW, W + padW - kj)
+                            if lo > 0 { d.update(repeating: 0, count: lo) }
+                            if hi > lo { (d + lo).update(from: srow + (lo - padW + kj), count: hi - lo) }
+                            if hi < oW { (d + max(hi, lo)).update(repeating: 0, count: oW - max(hi, lo)) }
+                        } else {
+                            for ow in 0..<oW {
+                                let iw = ow * dW - padW + kj
+                                d[ow] = (iw >= 0 && iw < W) ? srow[iw] : 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds rows of `col` (row stride `ld`) back onto one C×H×W gradient image, accumulating.
+    private func col2im(_ col: UnsafeMutablePointer<Float>, ld: Int, _ g: Geometry, _ dst: UnsafeMutablePointer<Float>) {
+        let H = g.h, W = g.w, oH = g.oH, oW = g.oW
+        var row = 0
+        for c in 0..<nInputPlane {
+            let plane = dst + c * H * W
+            for ki in 0..<kH {
+                for kj in 0..<kW {
+                    let src = col + row * ld
+                    row += 1
+                    for oh in 0..<oH {
+                        let ih = oh * dH - padH + ki
+                        if ih < 0 || ih >= H { continue }
+                        let s = src + oh * oW, drow = plane + ih * W
+                        if dW == 1 {
+                            let lo = max(0, padW - kj), hi = min(oW, W + padW - kj)
+                            if hi > lo {
+                                let d = drow + (lo - padW + kj)
+                                for ow in 0..<(hi - lo) { d[ow] += s[lo + ow] }
+                            }
+                        } else {
+                            for ow in 0..<oW {
+                                let iw = ow * dW - padW + kj
+                                if iw >= 0 && iw < W { drow[iw] += s[ow] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public override func parameters() -> (params: [Tensor], grads: [Tensor]) { ([weight, bias], [gradWeight, gradBias]) }
+    public override var description: String {
+        var s = "nn.SpatialConvolution(\(nInputPlane) -> \(nOutputPlane), \(kW)x\(kH)"
+        if dW != 1 || dH != 1 || padW != 0 || padH != 0 { s += ", \(dW),\(dH)" }
+        if padW != 0 || padH != 0 { s += ", \(padW),\(padH)" }
+        return s + ")"
+    }
+}

@@ -1,0 +1,72 @@
+/// `nn.SpatialMaxPooling(kW x kH, dW,dH, padW,padH)`: max over windows (floor mode, as Torch's default).
+/// Input C×H×W or N×C×H×W; output N×C×oH×oW with oH = (H + 2padH − kH)/dH + 1.
+public final class SpatialMaxPooling: Module {
+    public let kW: Int, kH: Int, dW: Int, dH: Int, padW: Int, padH: Int
+    /// Flat index within the input plane of each output's maximum.
+    private var indices: [Int32] = []
+
+    public init(_ kW: Int, _ kH: Int, _ dW: Int? = nil, _ dH: Int? = nil, _ padW: Int = 0, _ padH: Int = 0) {
+        self.kW = kW; self.kH = kH; self.dW = dW ?? kW; self.dH = dH ?? kH; self.padW = padW; self.padH = padH
+        precondition(kW > 0 && kH > 0 && self.dW > 0 && self.dH > 0, "nn.SpatialMaxPooling: kernel and stride must be positive")
+        precondition(padW * 2 <= kW && padH * 2 <= kH, "nn.SpatialMaxPooling: padding must be at most half the kernel")
+        super.init()
+    }
+
+    private func dims(_ input: Tensor) -> (planes: Int, h: Int, w: Int, oH: Int, oW: Int) {
+        precondition(input.rank == 3 || input.rank == 4, "\(self): expected CxHxW or NxCxHxW input, got \(input.shape)")
+        let b = input.rank == 4
+        let planes = b ? input.size(0) * input.size(1) : input.size(0)
+        let h = input.size(b ? 2 : 1), w = input.size(b ? 3 : 2)
+        precondition(h + 2 * padH >= kH && w + 2 * padW >= kW, "\(self): input \(input.shape) is smaller than the window")
+        return (planes, h, w, (h + 2 * padH - kH) / dH + 1, (w + 2 * padW - kW) / dW + 1)
+    }
+
+    public override func updateOutput(_ input: Tensor) -> Tensor {
+        let (planes, H, W, oH, oW) = dims(input)
+        output.resize(input.rank == 4 ? Shape(input.size(0), input.size(1), oH, oW) : Shape(input.size(0), oH, oW))
+        if indices.count < output.count { indices = [Int32](repeating: 0, count: output.count) }
+        indices.withUnsafeMutableBufferPointer { idx in
+            let inp = input.data, out = output.data
+            for pl in 0..<planes {
+                let src = inp + pl * H * W, dst = out + pl * oH * oW, di = idx.baseAddress! + pl * oH * oW
+                for oh in 0..<oH {
+                    let h0 = max(oh * dH - padH, 0), h1 = min(oh * dH - padH + kH, H)
+                    for ow in 0..<oW {
+                        let w0 = max(ow * dW - padW, 0), w1 = min(ow * dW - padW + kW, W)
+                        var best = -Float.infinity, bi = h0 * W + w0
+                        for ih in h0..<h1 {
+                            let row = src + ih * W
+                            for iw in w0..<w1 where row[iw] > best || row[iw].isNaN {
+                                best = row[iw]; bi = ih * W + iw
+                            }
+                        }
+                        dst[oh * oW + ow] = best
+                        di[oh * oW + ow] = Int32(bi)
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
+        let (planes, H, W, oH, oW) = dims(input)
+        precondition(gradOutput.count == output.count, "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
+        gradInput.resize(input.shape)
+        gradInput.zero()
+        indices.withUnsafeBufferPointer { idx in
+            let gi = gradInput.data, go = gradOutput.data
+            for pl in 0..<planes {
+                let dst = gi + pl * H * W, src = go + pl * oH * oW, si = idx.baseAddress! + pl * oH * oW
+                for o in 0..<(oH * oW) { dst[Int(si[o])] += src[o] }
+            }
+        }
+        return gradInput
+    }
+
+    public override var description: String {
+        var s = "nn.SpatialMaxPooling(\(kW)x\(kH), \(dW),\(dH)"
+        if padW != 0 || padH != 0 { s += ", \(padW),\(padH)" }
+        return s + ")"
+    }
+}

@@ -1,0 +1,31 @@
+/// torch/optim `rmsprop`: m = α·m + (1−α)·g² (m starts at 0), x −= lr·g / (sqrt(m) + ε).
+/// Weight decay is added to the gradient first.
+public final class RMSprop: Optimizer {
+    public let name = "rmsprop"
+    public var learningRate: Float
+    public let alpha: Float, epsilon: Float, weightDecay: Float
+    private var m: Tensor?
+
+    public init(learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        self.learningRate = learningRate; self.alpha = alpha; self.epsilon = epsilon; self.weightDecay = weightDecay
+    }
+
+    @discardableResult
+    public func step(_ x: Tensor, _ feval: FEval) -> [Float] {
+        let (fx, g) = feval(x)
+        let n = x.count, xp = x.data, gp = g.data
+        if weightDecay != 0 { BLAS.axpy(n, weightDecay, xp, gp) }
+        if m == nil { m = Tensor(Shape(n)) }
+        let mp = m!.data, a = alpha, eps = epsilon, lr = learningRate
+        for i in 0..<n {
+            mp[i] = a * mp[i] + (1 - a) * gp[i] * gp[i]
+            xp[i] -= lr * gp[i] / (mp[i].squareRoot() + eps)
+        }
+        return [fx]
+    }
+
+    public var state: OptimizerState {
+        get { OptimizerState(tensors: m.map { ["m": $0.values] } ?? [:]) }
+        set { m = newValue.tensors["m"].map(Tensor.from) }
+    }
+}

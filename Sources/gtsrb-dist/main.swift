@@ -1,0 +1,2 @@
+import DistTrain
+print("gtsrb-dist")

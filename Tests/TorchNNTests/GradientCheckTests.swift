@@ -1,0 +1,140 @@
+import XCTest
+@testable import TorchNN
+
+/// A finite-difference check for every module and criterion, batched and unbatched, several shapes.
+final class GradientCheckTests: XCTestCase {
+    let seed: UInt64 = 20261127
+
+    func testLinear() {
+        var rng = RandomGenerator(seed: seed)
+        for (inp, out, n) in [(5, 3, 4), (7, 2, 1), (3, 6, 9)] {
+            let m = Linear(inp, out, rng: &rng)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(n, inp), &rng), seed: seed)
+        }
+        let m = Linear(4, 3, rng: &rng)
+        GradientChecker.check(m, input: GradientChecker.random(Shape(4), &rng), seed: seed)
+    }
+
+    func testSpatialConvolution() {
+        var rng = RandomGenerator(seed: seed + 1)
+        // (nIn, nOut, kW, kH, dW, dH, padW, padH, N, H, W)
+        let cases = [(2, 3, 3, 3, 1, 1, 1, 1, 2, 5, 6), (3, 2, 3, 3, 2, 2, 0, 0, 2, 7, 7),
+                     (1, 2, 2, 3, 1, 2, 2, 1, 3, 5, 4), (2, 4, 1, 1, 1, 1, 0, 0, 2, 3, 3),
+                     (2, 2, 3, 2, 2, 1, 2, 2, 1, 6, 5)]
+        for c in cases {
+            let m = SpatialConvolution(c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, rng: &rng)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(c.8, c.0, c.9, c.10), &rng), seed: seed)
+        }
+        let m = SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1, rng: &rng)
+        GradientChecker.check(m, input: GradientChecker.random(Shape(2, 4, 5), &rng), seed: seed)
+    }
+
+    func testSpatialConvolutionChunksManyImages() {
+        // Enough images that the batch is unfolded in several chunks.
+        var rng = RandomGenerator(seed: seed + 2)
+        let m = SpatialConvolution(16, 4, 3, 3, 1, 1, 1, 1, rng: &rng)
+        let x = GradientChecker.random(Shape(12, 16, 48, 48), &rng)
+        let y = m.forward(x).clone()
+        // Each image alone must give the same output.
+        let single = Tensor(Shape(1, 16, 48, 48))
+        for n in [0, 7, 11] {
+            single.data.update(from: x.data + n * 16 * 48 * 48, count: 16 * 48 * 48)
+            let o = m.forward(single)
+            for i in 0..<o.count { XCTAssertEqual(o.data[i], y.data[n * o.count + i], accuracy: 1e-4) }
+        }
+    }
+
+    func testSpatialMaxPooling() {
+        var rng = RandomGenerator(seed: seed + 3)
+        for (k, d, pad) in [(2, 2, 0), (3, 2, 1), (3, 1, 0), (2, 1, 1)] {
+            let m = SpatialMaxPooling(k, k, d, d, pad, pad)
+            GradientChecker.check(m, input: GradientChecker.distinct(Shape(2, 3, 6, 7), &rng), seed: seed)
+        }
+        GradientChecker.check(SpatialMaxPooling(2, 2), input: GradientChecker.distinct(Shape(2, 4, 4), &rng), seed: seed)
+    }
+
+    func testBatchNormalizationTrainingAndEvaluate() {
+        var rng = RandomGenerator(seed: seed + 4)
+        for affine in [true, false] {
+            let m = BatchNormalization(5, eps: 1e-3, affine: affine, rng: &rng)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(6, 5), &rng), seed: seed)
+            m.evaluate()
+            GradientChecker.check(m, input: GradientChecker.random(Shape(6, 5), &rng), seed: seed)
+        }
+    }
+
+    func testSpatialBatchNormalization() {
+        var rng = RandomGenerator(seed: seed + 5)
+        let m = SpatialBatchNormalization(3, rng: &rng)
+        GradientChecker.check(m, input: GradientChecker.random(Shape(2, 3, 4, 5), &rng), seed: seed)
+        m.evaluate()
+        GradientChecker.check(m, input: GradientChecker.random(Shape(2, 3, 4, 5), &rng), seed: seed)
+    }
+
+    func testPointwise() {
+        var rng = RandomGenerator(seed: seed + 6)
+        for m in [ReLU(), Sigmoid(), Tanh()] as [Module] {
+            GradientChecker.check(m, input: GradientChecker.random(Shape(3, 7), &rng, awayFromZero: true), seed: seed)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(2, 3, 4, 4), &rng, awayFromZero: true), seed: seed)
+        }
+    }
+
+    func testDropoutWithReplayedMask() {
+        var rng = RandomGenerator(seed: seed + 7)
+        let m = Dropout(0.3, seed: 9)
+        let start = m.generator
+        GradientChecker.check(m, input: GradientChecker.random(Shape(4, 10), &rng), seed: seed, prepare: { m.generator = start })
+    }
+
+    func testViewSoftMaxLogSoftMax() {
+        var rng = RandomGenerator(seed: seed + 8)
+        GradientChecker.check(View(12), input: GradientChecker.random(Shape(2, 3, 2, 2), &rng), seed: seed)
+        for m in [SoftMax(), LogSoftMax()] as [Module] {
+            GradientChecker.check(m, input: GradientChecker.random(Shape(4, 6), &rng), seed: seed)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(6), &rng), seed: seed)
+        }
+    }
+
+    func testNestedSequentialSmallCNN() {
+        var rng = RandomGenerator(seed: seed + 9)
+        let net = Sequential([
+            Sequential()
+                .add(SpatialMaxPooling(2, 2, 2, 2))
+                .add(SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1, rng: &rng))
+                .add(SpatialBatchNormalization(3, rng: &rng))
+                .add(Tanh()),
+            Sequential()
+                .add(View(3 * 3 * 3))
+                .add(Linear(27, 4, rng: &rng))
+                .add(LogSoftMax()),
+        ])
+        // Float noise through seven layers needs a larger step; the values stay 0.02 apart for the pooling.
+        GradientChecker.check(net, input: GradientChecker.distinct(Shape(3, 2, 6, 6), &rng), seed: seed, h: 5e-3)
+    }
+
+    func testCriterions() {
+        var rng = RandomGenerator(seed: seed + 10)
+        let logits = GradientChecker.random(Shape(5, 4), &rng)
+        let lsm = LogSoftMax().forward(logits).clone()
+        let target = Tensor(Shape(5), values: [0, 3, 1, 1, 2])
+        GradientChecker.check(ClassNLLCriterion(), input: lsm, target: target, seed: seed)
+        GradientChecker.check(ClassNLLCriterion(weights: [1, 2, 0.5, 3], sizeAverage: true), input: lsm, target: target, seed: seed)
+        GradientChecker.check(ClassNLLCriterion(sizeAverage: false), input: lsm, target: target, seed: seed)
+        GradientChecker.check(CrossEntropyCriterion(), input: logits, target: target, seed: seed)
+        GradientChecker.check(CrossEntropyCriterion(), input: GradientChecker.random(Shape(4), &rng), target: Tensor(Shape(1), values: [2]), seed: seed)
+        let y = GradientChecker.random(Shape(3, 2), &rng)
+        GradientChecker.check(MSECriterion(), input: GradientChecker.random(Shape(3, 2), &rng), target: y, seed: seed)
+        GradientChecker.check(MSECriterion(sizeAverage: false), input: GradientChecker.random(Shape(3, 2), &rng), target: y, seed: seed)
+    }
+
+    func testCheckerCatchesAWrongGradient() {
+        // A module whose backward is wrong by a factor must fail the check.
+        final class WrongScale: Module {
+            override func updateOutput(_ input: Tensor) -> Tensor { output.resize(input.shape); for i in 0..<input.count { output.data[i] = 2 * input.data[i] }; return output }
+            override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor { gradInput.resize(input.shape); for i in 0..<input.count { gradInput.data[i] = 1.5 * gradOutput.data[i] }; return gradInput }
+        }
+        var rng = RandomGenerator(seed: seed)
+        let errors = GradientChecker.worstErrors(WrongScale(), input: GradientChecker.random(Shape(4), &rng), seed: seed)
+        XCTAssertGreaterThan(errors[0].worst, GradientChecker.tolerance)
+    }
+}
