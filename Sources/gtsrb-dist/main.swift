@@ -1,2 +1,5 @@
+import ArgumentParser
 import DistTrain
-print("gtsrb-dist")
+import Foundation
+
+GTSRBDist.main()

@@ -48,11 +48,12 @@ open class BatchNormalization: Module {
             var mean: Float, invStd: Float
             if isTraining {
                 precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
+                // Float sums within a plane (vectorised), Double across planes.
                 var sum = 0.0
-                for n in 0..<N { let p = x + (n * C + c) * S; for i in 0..<S { sum += Double(p[i]) } }
+                for n in 0..<N { sum += Double(Kernels.sum(x + (n * C + c) * S, S)) }
                 let mu = sum / m
                 var sq = 0.0
-                for n in 0..<N { let p = x + (n * C + c) * S; for i in 0..<S { let d = Double(p[i]) - mu; sq += d * d } }
+                for n in 0..<N { sq += Double(Kernels.squaredDeviation(x + (n * C + c) * S, S, Float(mu))) }
                 mean = Float(mu)
                 invStd = Float(1 / (sq / m + Double(eps)).squareRoot())
                 saveMean.data[c] = mean; saveInvStd.data[c] = invStd
@@ -64,10 +65,7 @@ open class BatchNormalization: Module {
             }
             let w = affine ? weight.data[c] : 1, b = affine ? bias.data[c] : 0
             let a = invStd * w, k = b - mean * a
-            for n in 0..<N {
-                let p = x + (n * C + c) * S, q = y + (n * C + c) * S
-                for i in 0..<S { q[i] = p[i] * a + k }
-            }
+            for n in 0..<N { Kernels.affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, k) }
         }
         return output
     }
@@ -84,21 +82,18 @@ open class BatchNormalization: Module {
                 let mean = saveMean.data[c], invStd = saveInvStd.data[c]
                 var sumG: Float = 0, dot: Float = 0
                 for n in 0..<N {
-                    let p = x + (n * C + c) * S, g = go + (n * C + c) * S
-                    for i in 0..<S { sumG += g[i]; dot += (p[i] - mean) * g[i] }
+                    let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
+                    sumG += sg; dot += sd
                 }
                 // dx = w·invStd·(g − mean(g) − x̂·mean(g·x̂))
                 let k = dot * invStd * invStd / m, gMean = sumG / m, a = w * invStd
                 for n in 0..<N {
-                    let p = x + (n * C + c) * S, g = go + (n * C + c) * S, d = gi + (n * C + c) * S
-                    for i in 0..<S { d[i] = (g[i] - gMean - (p[i] - mean) * k) * a }
+                    let o = (n * C + c) * S
+                    Kernels.batchNormBackward(x + o, go + o, gi + o, S, mean: mean, gMean: gMean, k: k, a: a)
                 }
             } else {
                 let a = w / (runningVar.data[c] + eps).squareRoot()
-                for n in 0..<N {
-                    let g = go + (n * C + c) * S, d = gi + (n * C + c) * S
-                    for i in 0..<S { d[i] = g[i] * a }
-                }
+                for n in 0..<N { Kernels.affine(go + (n * C + c) * S, gi + (n * C + c) * S, S, a, 0) }
             }
         }
         return gradInput
@@ -113,8 +108,8 @@ open class BatchNormalization: Module {
             let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
             var sumG: Float = 0, dot: Float = 0
             for n in 0..<N {
-                let p = x + (n * C + c) * S, g = go + (n * C + c) * S
-                for i in 0..<S { sumG += g[i]; dot += (p[i] - mean) * g[i] }
+                let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
+                sumG += sg; dot += sd
             }
             gradWeight.data[c] += scale * dot * invStd
             gradBias.data[c] += scale * sumG

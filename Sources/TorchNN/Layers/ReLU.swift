@@ -1,16 +1,19 @@
-/// `nn.ReLU`: y = max(0, x), any shape.
+/// `nn.ReLU(inplace)`: y = max(0, x), any shape. In place (Torch's `nn.ReLU(true)`), the output is the
+/// input tensor and the gradient overwrites gradOutput, saving a buffer and a memory pass.
 public final class ReLU: Module {
+    public let inplace: Bool
+    public init(_ inplace: Bool = false) { self.inplace = inplace; super.init() }
+
     public override func updateOutput(_ input: Tensor) -> Tensor {
-        output.resize(input.shape)
-        let x = input.data, y = output.data
-        for i in 0..<input.count { y[i] = max(x[i], 0) }
+        if inplace { output = input } else { output.resize(input.shape) }
+        Kernels.relu(input.data, output.data, input.count)
         return output
     }
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         precondition(gradOutput.count == input.count, "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
-        gradInput.resize(input.shape)
-        let y = output.data, g = gradOutput.data, d = gradInput.data
-        for i in 0..<input.count { d[i] = y[i] > 0 ? g[i] : 0 }
+        if inplace { gradInput = gradOutput } else { gradInput.resize(input.shape) }
+        Kernels.reluBackward(output.data, gradOutput.data, gradInput.data, input.count)
         return gradInput
     }
+    public override var description: String { inplace ? "nn.ReLU(true)" : "nn.ReLU" }
 }

@@ -43,7 +43,12 @@ public final class SpatialConvolution: Module {
     }
 
     private var kSize: Int { nInputPlane * kH * kW }
-    private func chunk(_ g: Geometry) -> Int { max(1, min(g.n, ConvWorkspace.maxColumnElements / max(1, kSize * g.p))) }
+    /// Images unfolded side by side per GEMM. Large planes already give a wide GEMM per image and then
+    /// skip the channel-major staging copy (chunk 1); small planes are batched.
+    private func chunk(_ g: Geometry) -> Int {
+        if g.p >= 512 { return 1 }
+        return max(1, min(g.n, ConvWorkspace.maxColumnElements / max(1, kSize * g.p)))
+    }
 
     public override func updateOutput(_ input: Tensor) -> Tensor {
         let g = geometry(input), P = g.p, K = kSize
@@ -55,13 +60,20 @@ public final class SpatialConvolution: Module {
         while n0 < g.n {
             let c = min(nb, g.n - n0), ld = c * P
             for i in 0..<c { im2col(input.data + (n0 + i) * inPlane, g, col + i * P, ld: ld) }
+            if c == 1 {
+                let out = output.data + n0 * outPlane
+                for o in 0..<nOutputPlane { (out + o * P).update(repeating: bias.data[o], count: P) }
+                BLAS.gemm(transA: false, transB: false, m: nOutputPlane, n: P, k: K, alpha: 1,
+                          a: weight.data, lda: K, b: col, ldb: P, beta: 1, c: out, ldc: P)
+                n0 += 1
+                continue
+            }
             BLAS.gemm(transA: false, transB: false, m: nOutputPlane, n: ld, k: K, alpha: 1,
                       a: weight.data, lda: K, b: col, ldb: ld, beta: 0, c: stage, ldc: ld)
             for i in 0..<c {
                 let out = output.data + (n0 + i) * outPlane
                 for o in 0..<nOutputPlane {
-                    let src = stage + o * ld + i * P, dst = out + o * P, b = bias.data[o]
-                    for p in 0..<P { dst[p] = src[p] + b }
+                    Kernels.affine(stage + o * ld + i * P, out + o * P, P, 1, bias.data[o])
                 }
             }
             n0 += c
@@ -69,13 +81,17 @@ public final class SpatialConvolution: Module {
         return output
     }
 
-    /// Copies gradOutput of images n0..<n0+c into channel-major staging (nOutputPlane × c·P).
-    private func stageGradOutput(_ gradOutput: Tensor, _ n0: Int, _ c: Int, _ P: Int, _ stage: UnsafeMutablePointer<Float>) {
+    /// gradOutput of images n0..<n0+c as a channel-major nOutputPlane × c·P matrix: for one image the
+    /// gradOutput itself, otherwise a copy in `stage`.
+    private func stageGradOutput(_ gradOutput: Tensor, _ n0: Int, _ c: Int, _ P: Int,
+                                 _ stage: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         let ld = c * P, outPlane = nOutputPlane * P
+        if c == 1 { return gradOutput.data + n0 * outPlane }
         for i in 0..<c {
             let go = gradOutput.data + (n0 + i) * outPlane
             for o in 0..<nOutputPlane { (stage + o * ld + i * P).update(from: go + o * P, count: P) }
         }
+        return stage
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
@@ -90,9 +106,9 @@ public final class SpatialConvolution: Module {
         var n0 = 0
         while n0 < g.n {
             let c = min(nb, g.n - n0), ld = c * P
-            stageGradOutput(gradOutput, n0, c, P, stage)
+            let go = stageGradOutput(gradOutput, n0, c, P, stage)
             BLAS.gemm(transA: true, transB: false, m: K, n: ld, k: nOutputPlane, alpha: 1,
-                      a: weight.data, lda: K, b: stage, ldb: ld, beta: 0, c: col, ldc: ld)
+                      a: weight.data, lda: K, b: go, ldb: ld, beta: 0, c: col, ldc: ld)
             for i in 0..<c { col2im(col + i * P, ld: ld, g, gradInput.data + (n0 + i) * inPlane) }
             n0 += c
         }
@@ -108,14 +124,11 @@ public final class SpatialConvolution: Module {
         while n0 < g.n {
             let c = min(nb, g.n - n0), ld = c * P
             for i in 0..<c { im2col(input.data + (n0 + i) * inPlane, g, col + i * P, ld: ld) }
-            stageGradOutput(gradOutput, n0, c, P, stage)
+            let go = stageGradOutput(gradOutput, n0, c, P, stage)
             BLAS.gemm(transA: false, transB: true, m: nOutputPlane, n: K, k: ld, alpha: scale,
-                      a: stage, lda: ld, b: col, ldb: ld, beta: 1, c: gradWeight.data, ldc: K)
+                      a: go, lda: ld, b: col, ldb: ld, beta: 1, c: gradWeight.data, ldc: K)
             for o in 0..<nOutputPlane {
-                let row = stage + o * ld
-                var s: Float = 0
-                for j in 0..<ld { s += row[j] }
-                gradBias.data[o] += scale * s
+                gradBias.data[o] += scale * Kernels.sum(go + o * ld, ld)
             }
             n0 += c
         }
@@ -171,8 +184,7 @@ public final class SpatialConvolution: Module {
                         if dW == 1 {
                             let lo = max(0, padW - kj), hi = min(oW, W + padW - kj)
                             if hi > lo {
-                                let d = drow + (lo - padW + kj)
-                                for ow in 0..<(hi - lo) { d[ow] += s[lo + ow] }
+                                Kernels.accumulate(s + lo, drow + (lo - padW + kj), hi - lo)
                             }
                         } else {
                             for ow in 0..<oW {

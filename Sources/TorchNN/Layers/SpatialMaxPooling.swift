@@ -29,6 +29,10 @@ public final class SpatialMaxPooling: Module {
             let inp = input.data, out = output.data
             for pl in 0..<planes {
                 let src = inp + pl * H * W, dst = out + pl * oH * oW, di = idx.baseAddress! + pl * oH * oW
+                if kW == 2 && kH == 2 && dW == 2 && dH == 2 && padW == 0 && padH == 0 {
+                    SpatialMaxPooling.pool2x2(src, W, dst, di, oH, oW)
+                    continue
+                }
                 for oh in 0..<oH {
                     let h0 = max(oh * dH - padH, 0), h1 = min(oh * dH - padH + kH, H)
                     for ow in 0..<oW {
@@ -47,6 +51,24 @@ public final class SpatialMaxPooling: Module {
             }
         }
         return output
+    }
+
+    /// The common 2×2 stride-2 window without padding.
+    @inline(__always)
+    private static func pool2x2(_ src: UnsafeMutablePointer<Float>, _ W: Int, _ dst: UnsafeMutablePointer<Float>,
+                                _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int) {
+        for oh in 0..<oH {
+            let r0 = src + 2 * oh * W, r1 = r0 + W
+            for ow in 0..<oW {
+                let j = 2 * ow
+                var best = r0[j], bi = 2 * oh * W + j
+                if r0[j + 1] > best { best = r0[j + 1]; bi = 2 * oh * W + j + 1 }
+                if r1[j] > best { best = r1[j]; bi = (2 * oh + 1) * W + j }
+                if r1[j + 1] > best { best = r1[j + 1]; bi = (2 * oh + 1) * W + j + 1 }
+                dst[oh * oW + ow] = best
+                di[oh * oW + ow] = Int32(bi)
+            }
+        }
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {

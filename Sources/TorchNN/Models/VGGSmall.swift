@@ -12,7 +12,7 @@ public enum VGGSmall {
             for _ in 0..<2 {
                 features.add(SpatialConvolution(planes, width, 3, 3, 1, 1, 1, 1, rng: &rng))
                 features.add(SpatialBatchNormalization(width, rng: &rng))
-                features.add(ReLU())
+                features.add(ReLU(true))
                 planes = width
             }
             features.add(SpatialMaxPooling(2, 2, 2, 2))
@@ -22,7 +22,7 @@ public enum VGGSmall {
         let classifier = Sequential()
             .add(View(flat))
             .add(Linear(flat, 512, rng: &rng))
-            .add(ReLU())
+            .add(ReLU(true))
             .add(BatchNormalization(512, eps: 1e-3, rng: &rng))
             .add(Dropout(0.5, seed: rng.next()))
             .add(Linear(512, classes, rng: &rng))

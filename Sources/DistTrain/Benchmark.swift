@@ -1,0 +1,60 @@
+import TorchNN
+import Foundation
+
+/// `gtsrb-dist bench`: trains a model on in-memory random inputs (forward, backward, allreduce, sgd step)
+/// and evaluates at a larger batch, after a warm-up; rank 0 prints `RESULT {json}`.
+public struct Benchmark {
+    public var model = "vgg_small"
+    public var globalBatch = 32
+    public var evalBatch = 256
+    public var steps = 20
+    public var evalSteps = 4
+    public var warmup = 3
+    public var threads: Int
+
+    public init(threads: Int) { self.threads = threads }
+
+    public func run(comm: Communicator) -> [String: Any] {
+        BLAS.setThreads(threads)
+        guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
+        let shard = Sharding.shardSize(globalBatch, rank: comm.rank, ranks: comm.size)
+        let (c, h, w) = ModelRegistry.inputShape(model)
+        var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
+        let x = Tensor(Shape(shard, c, h, w)), y = Tensor(Shape(shard))
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
+        let replica = DataParallelReplica(model: net, criterion: ClassNLLCriterion(),
+                                          optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm)
+        replica.broadcastFromRoot()
+        for _ in 0..<warmup { replica.step(input: x, target: y, globalBatch: globalBatch) }
+        comm.barrier()
+        replica.resetTimers()
+        let t0 = monotonicSeconds()
+        for _ in 0..<steps { replica.step(input: x, target: y, globalBatch: globalBatch) }
+        comm.barrier()
+        let trainSeconds = monotonicSeconds() - t0
+        let allreduceShare = comm.allreduceMax(replica.allreduceSeconds) / trainSeconds
+
+        // Evaluation: each rank scores its share of `evalBatch` images per step.
+        net.evaluate()
+        let evalShard = Sharding.shardSize(evalBatch, rank: comm.rank, ranks: comm.size)
+        let xe = Tensor(Shape(evalShard, c, h, w))
+        for i in 0..<xe.count { xe.data[i] = rng.uniform(-1, 1) }
+        net.forward(xe)
+        comm.barrier()
+        let t1 = monotonicSeconds()
+        for _ in 0..<evalSteps { net.forward(xe) }
+        comm.barrier()
+        let evalSeconds = monotonicSeconds() - t1
+        let rss = comm.allgather([peakRSSMegabytes()])
+        return [
+            "model": model, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
+            "steps": steps,
+            "train_img_s": Double(steps * globalBatch) / trainSeconds,
+            "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
+            "step_ms": 1000 * trainSeconds / Double(steps),
+            "allreduce_share": allreduceShare,
+            "peak_rss_mb": rss.max() ?? 0, "peak_rss_mb_per_rank": rss,
+        ]
+    }
+}

@@ -1,0 +1,90 @@
+import TorchNN
+
+/// One rank's replica of a model in data-parallel training: it runs forward/backward on its shard of a
+/// global batch, scales its gradient by shard/global so the sum over ranks is the gradient of the mean
+/// loss over the global batch, allreduces the ONE flat gradient vector in place, and takes the same
+/// optimizer step as every other rank.
+public final class DataParallelReplica {
+    public let model: Sequential
+    public let criterion: Criterion
+    public var optimizer: Optimizer
+    public let comm: Communicator
+    /// The flat parameter, gradient and BatchNorm-buffer vectors (layers view into them).
+    public let params: Tensor, grads: Tensor, buffers: Tensor
+    /// Seconds spent in the gradient allreduce since the last `resetTimers`.
+    public private(set) var allreduceSeconds = 0.0
+    private var lossAndCount = [Double](repeating: 0, count: 3)
+
+    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator) {
+        self.model = model; self.criterion = criterion; self.optimizer = optimizer; self.comm = comm
+        (params, grads) = model.getParameters()
+        buffers = model.getBuffers()
+        // The first layer's gradInput is never used: skip it.
+        if let conv = model.allModules.first(where: { $0 is SpatialConvolution }) as? SpatialConvolution,
+           model.allModules.firstIndex(where: { $0 is SpatialConvolution }) == model.allModules.firstIndex(where: { $0.parameters().params.count > 0 }) {
+            conv.computesGradInput = false
+        }
+    }
+
+    /// Copies parameters and BatchNorm buffers from rank 0 to every rank.
+    public func broadcastFromRoot() {
+        comm.broadcast(params.data, count: params.count)
+        comm.broadcast(buffers.data, count: buffers.count)
+    }
+
+    /// Averages the BatchNorm running statistics across ranks.
+    public func averageBuffers() {
+        guard comm.size > 1, buffers.count > 0 else { return }
+        comm.allreduceSum(buffers.data, count: buffers.count)
+        let s = 1 / Float(comm.size), b = buffers.data
+        for i in 0..<buffers.count { b[i] *= s }
+    }
+
+    public struct StepResult { public let loss: Double; public let correct: Int; public let count: Int }
+
+    /// One training step on this rank's shard (`input` N×…, `target` N class indices) of a global batch of
+    /// `globalBatch` images. Returns the global mean loss and the global count of correct predictions.
+    @discardableResult
+    public func step(input: Tensor, target: Tensor, globalBatch: Int) -> StepResult {
+        let n = input.size(0)
+        let weight = Float(n) / Float(globalBatch)
+        var localLoss: Float = 0, localCorrect = 0
+        optimizer.step(params) { [self] _ in
+            grads.zero()
+            let out = model.forward(input)
+            localLoss = criterion.forward(out, target)
+            localCorrect = DataParallelReplica.countCorrect(out, target)
+            model.backward(input, criterion.backward(out, target), scale: weight)
+            let t0 = monotonicSeconds()
+            comm.allreduceSum(grads.data, count: grads.count)
+            allreduceSeconds += monotonicSeconds() - t0
+            return (localLoss, grads)
+        }
+        lossAndCount[0] = Double(localLoss) * Double(weight); lossAndCount[1] = Double(localCorrect); lossAndCount[2] = Double(n)
+        comm.allreduceSum(&lossAndCount)
+        return StepResult(loss: lossAndCount[0], correct: Int(lossAndCount[1]), count: Int(lossAndCount[2]))
+    }
+
+    public func resetTimers() { allreduceSeconds = 0 }
+
+    /// Predictions equal to the target in N×C scores.
+    public static func countCorrect(_ output: Tensor, _ target: Tensor) -> Int {
+        let rows = output.size(0), c = output.size(1)
+        var correct = 0
+        for r in 0..<rows {
+            let p = output.data + r * c
+            var best = 0
+            for j in 1..<c where p[j] > p[best] { best = j }
+            if best == Int(target.data[r]) { correct += 1 }
+        }
+        return correct
+    }
+
+    /// A cheap order-sensitive checksum of the parameters (Fletcher-style over the bit patterns).
+    public func parameterChecksum() -> Double {
+        var a: UInt64 = 1, b: UInt64 = 0
+        let p = UnsafeRawPointer(params.data).assumingMemoryBound(to: UInt32.self)
+        for i in 0..<params.count { a = (a &+ UInt64(p[i])) % 4_294_967_291; b = (b &+ a) % 4_294_967_291 }
+        return Double((b << 32) | a)
+    }
+}

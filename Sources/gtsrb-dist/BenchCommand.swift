@@ -1,0 +1,29 @@
+import ArgumentParser
+import DistTrain
+import Foundation
+
+/// `gtsrb-dist bench`: training and evaluation throughput on random in-memory inputs.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Train vgg_small on random 3x48x48 inputs and print RESULT {json} (img/s, RSS).")
+
+    @Option(help: "Global batch size (split over the ranks).") var batchSize = 32
+    @Option(help: "Evaluation batch size.") var evalBatchSize = 256
+    @Option(help: "Timed training steps after the warm-up.") var steps = 20
+    @Option(help: "Warm-up steps.") var warmup = 3
+    @Option(help: "BLAS threads per rank (default: cores on this host / ranks on this host).") var threads: Int?
+    @Option(help: "Model to benchmark.") var model = "vgg_small"
+
+    func run() throws {
+        let comm = Communicator.world()
+        defer { Communicator.finalize() }
+        var b = Benchmark(threads: threads ?? HostInfo.defaultThreads(ranks: comm.size))
+        b.model = model; b.globalBatch = batchSize; b.evalBatch = evalBatchSize; b.steps = steps; b.warmup = warmup
+        let result = b.run(comm: comm)
+        if comm.isRoot {
+            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+            print("RESULT " + String(decoding: data, as: UTF8.self))
+        }
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `gtsrb-dist`: data-parallel GTSRB training over MPI.
+struct GTSRBDist: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gtsrb-dist",
+        abstract: "Torch-style GTSRB training in Swift, data-parallel over MPI (mpirun -n N gtsrb-dist).",
+        subcommands: [BenchCommand.self],
+        defaultSubcommand: BenchCommand.self)
+}
