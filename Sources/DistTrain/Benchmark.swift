@@ -1,4 +1,5 @@
 import TorchNN
+import GTSRBData
 import Foundation
 
 /// `gtsrb-dist bench`: trains a model on in-memory random inputs (forward, backward, allreduce, sgd step)
@@ -17,7 +18,7 @@ public struct Benchmark {
     public func run(comm: Communicator) -> [String: Any] {
         BLAS.setThreads(threads)
         guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
-        let shard = Sharding.shardSize(globalBatch, rank: comm.rank, ranks: comm.size)
+        let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
         let (c, h, w) = ModelRegistry.inputShape(model)
         var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
         let x = Tensor(Shape(shard, c, h, w)), y = Tensor(Shape(shard))
@@ -37,7 +38,7 @@ public struct Benchmark {
 
         // Evaluation: each rank scores its share of `evalBatch` images per step.
         net.evaluate()
-        let evalShard = Sharding.shardSize(evalBatch, rank: comm.rank, ranks: comm.size)
+        let evalShard = Sharding.size(evalBatch, rank: comm.rank, ranks: comm.size)
         let xe = Tensor(Shape(evalShard, c, h, w))
         for i in 0..<xe.count { xe.data[i] = rng.uniform(-1, 1) }
         net.forward(xe)

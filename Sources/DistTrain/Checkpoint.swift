@@ -1,0 +1,102 @@
+import Foundation
+import GTSRBData
+import TorchNN
+
+/// A training checkpoint: magic `GTSRBCK1`, format version, a JSON header (config, model description,
+/// epoch, counts, optimizer scalars, normalisation), the flat parameters, the BatchNorm buffers, the
+/// optimizer's vectors, and a trailing FNV-1a checksum. Written to a temporary file, fsynced, renamed;
+/// every field is validated on load.
+public struct Checkpoint {
+    public static let magic = Array("GTSRBCK1".utf8)
+    public static let version: UInt32 = 1
+
+    public struct Header: Codable {
+        public var config: TrainConfig
+        public var modelDescription: String
+        /// Epochs completed.
+        public var epoch: Int
+        public var step: Int
+        public var parameterCount: Int
+        public var bufferCount: Int
+        public var optimizer: String
+        public var optimizerScalars: [String: Double]
+        public var optimizerTensorNames: [String]
+        public var mean: [Float]
+        public var std: [Float]
+        public var validationAccuracy: Double?
+        public var bestValidationAccuracy: Double?
+    }
+
+    public var header: Header
+    public var params: [Float]
+    public var buffers: [Float]
+    public var optimizerTensors: [String: [Float]]
+
+    public init(header: Header, params: [Float], buffers: [Float], optimizerTensors: [String: [Float]]) {
+        self.header = header; self.params = params; self.buffers = buffers; self.optimizerTensors = optimizerTensors
+    }
+
+    public func write(to path: String) throws {
+        var w = ByteWriter()
+        w.append(bytes: Checkpoint.magic); w.append(Checkpoint.version)
+        let json = try JSONEncoder().encode(header)
+        w.append(String(decoding: json, as: UTF8.self))
+        w.append(floats: params); w.append(floats: buffers)
+        for name in header.optimizerTensorNames { w.append(floats: optimizerTensors[name] ?? []) }
+        var h = FNV1a()
+        w.bytes.withUnsafeBytes { h.add($0) }
+        w.append(h.value)
+        do { try AtomicFile.write(w.bytes, to: path) } catch let e as DataError { throw TrainError("cannot save checkpoint: \(e)") }
+    }
+
+    public static func read(path: String) throws -> Checkpoint {
+        guard let data = FileManager.default.contents(atPath: path) else { throw TrainError("\(path): cannot read checkpoint") }
+        return try data.withUnsafeBytes { raw -> Checkpoint in
+            guard raw.count >= 20, Array(raw.prefix(8)) == magic else { throw TrainError("\(path): not a gtsrb-dist checkpoint (bad magic)") }
+            var h = FNV1a()
+            h.add(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]))
+            guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == h.value else {
+                throw TrainError("\(path): checkpoint checksum mismatch (truncated or corrupt)")
+            }
+            var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]), path: path)
+            do {
+                try r.skip(8, "magic")
+                let v = try r.read(UInt32.self, "version")
+                guard v == version else { throw TrainError("\(path): checkpoint format version \(v), this build reads \(version)") }
+                let json = try r.string("header")
+                let header: Header
+                do { header = try JSONDecoder().decode(Header.self, from: Data(json.utf8)) } catch {
+                    throw TrainError("\(path): checkpoint header is not valid: \(error)")
+                }
+                let params = try r.floats("parameters"), buffers = try r.floats("buffers")
+                guard params.count == header.parameterCount, buffers.count == header.bufferCount else {
+                    throw TrainError("\(path): checkpoint holds \(params.count) parameters and \(buffers.count) buffers, its header says \(header.parameterCount) and \(header.bufferCount)")
+                }
+                var tensors: [String: [Float]] = [:]
+                for name in header.optimizerTensorNames { tensors[name] = try r.floats("optimizer \(name)") }
+                return Checkpoint(header: header, params: params, buffers: buffers, optimizerTensors: tensors)
+            } catch let e as DataError { throw TrainError("\(path): corrupt checkpoint: \(e.reason)") }
+        }
+    }
+
+    /// Checks that this checkpoint fits `model` built as `modelName`.
+    public func validate(for replica: DataParallelReplica, modelName: String, path: String) throws {
+        guard header.config.model == modelName else {
+            throw TrainError("\(path): checkpoint is of model \(header.config.model), not \(modelName)")
+        }
+        guard params.count == replica.params.count, buffers.count == replica.buffers.count else {
+            throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, \(modelName) has \(replica.params.count) / \(replica.buffers.count)")
+        }
+    }
+
+    /// Checkpoint files in `dir`, newest first.
+    public static func candidates(in dir: String) -> [String] {
+        let fm = FileManager.default
+        let files = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".ckpt") }
+        return files.map { (dir as NSString).appendingPathComponent($0) }.sorted {
+            let a = (try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast
+            let b = (try? fm.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast
+            return a > b
+        }
+    }
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Everything a training run is configured by; saved in checkpoints and printed at start.
+public struct TrainConfig: Codable, Equatable, Sendable {
+    public var data = "datasets/GTSRB"
+    public var model = "vgg_small"
+    public var epochs = 20
+    /// Global batch, split over the ranks.
+    public var batchSize = 32
+    public var optimizer = "sgd"
+    public var lr: Float = 0.01
+    public var momentum: Float = 0.9
+    public var nesterov = true
+    public var weightDecay: Float = 0
+    /// "step" (lr × lrGamma every lrStep epochs, the seed's) or "cosine" (to 0 over the run).
+    public var lrSchedule = "step"
+    public var lrStep = 20
+    public var lrGamma: Float = 0.1
+    public var seed: UInt64 = 1
+    public var augment = "affine"
+    /// "whole" (the seed's) or "roi".
+    public var crop = "whole"
+    public var valFraction = 0.1
+    public var save = "checkpoints"
+    public var checkpointEvery = 1
+    /// Compare parameter checksums across ranks every N steps (0: never).
+    public var checksumEvery = 100
+    public var threads = 0
+    public var skipBadImages = false
+    /// Train on at most this many images per class (0: all); for smoke tests.
+    public var limitPerClass = 0
+
+    public init() {}
+
+    /// The learning rate in `epoch` (0-based) at fractional progress `t` through it.
+    public func learningRate(epoch: Int, progress t: Double) -> Float {
+        switch lrSchedule {
+        case "cosine":
+            let x = (Double(epoch) + t) / Double(max(1, epochs))
+            return Float(0.5 * (1 + cos(Double.pi * min(1, x)))) * lr
+        default:
+            return lr * powf(lrGamma, Float(epoch / max(1, lrStep)))
+        }
+    }
+}
+

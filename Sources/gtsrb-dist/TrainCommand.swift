@@ -1,0 +1,90 @@
+import ArgumentParser
+import DistTrain
+import Foundation
+import GTSRBData
+import TorchNN
+
+/// `gtsrb-dist train` (the default): data-parallel training with the seed's settings.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train on GTSRB, data-parallel over the MPI ranks (the default subcommand).")
+
+    @Option(help: "GTSRB folder (official PPM or PNG layout).") var data = "datasets/GTSRB"
+    @Option(help: "Model: \(ModelRegistry.names.joined(separator: ", ")).") var model = "vgg_small"
+    @Option(help: "Epochs.") var epochs = 20
+    @Option(help: "Global batch size, split over the ranks.") var batchSize = 32
+    @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")).") var optimizer = "sgd"
+    @Option(help: "Learning rate.") var lr: Float = 0.01
+    @Option(help: "SGD momentum.") var momentum: Float = 0.9
+    @Flag(inversion: .prefixedNo, help: "Nesterov momentum (dampening 0).") var nesterov = true
+    @Option(help: "Weight decay (L2, added to the gradient).") var weightDecay: Float = 0
+    @Option(help: "Learning-rate schedule: step (x gamma every --lr-step epochs) or cosine.") var lrSchedule = "step"
+    @Option(help: "Epochs between learning-rate drops (step schedule).") var lrStep = 20
+    @Option(help: "Learning-rate factor per drop (step schedule).") var lrGamma: Float = 0.1
+    @Option(help: "Random seed (initialisation, data order, augmentation, split).") var seed: UInt64 = 1
+    @Option(help: "Augmentation: \(Augmentation.allCases.map(\.rawValue).joined(separator: ", ")).") var augment = "affine"
+    @Option(help: "Image crop: whole (the seed's) or roi.") var crop = "whole"
+    @Option(help: "Fraction of each class's tracks held out for validation.") var valFraction = 0.1
+    @Option(help: "Checkpoint folder.") var save = "checkpoints"
+    @Option(help: "Write a checkpoint every K epochs (best.ckpt is kept too).") var checkpointEvery = 1
+    @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var checksumEvery = 100
+    @Option(help: "Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest valid one in --save.") var resume: String?
+    @Flag(help: "Resume from the newest valid checkpoint in --save.") var resumeLatest = false
+    @Option(help: "BLAS threads per rank (default: cores on this host / ranks on this host).") var threads: Int?
+    @Option(help: "Folder for the decoded image caches.") var cacheDir = ".gtsrb-cache"
+    @Option(help: "Write a JSON report here at the end.") var report: String?
+    @Option(help: "Write per-image predictions (GTSRB CSV form) here at the end.") var predictions: String?
+    @Option(help: "Metrics file, one JSON record per epoch (default: <save>/metrics.jsonl).") var metrics: String?
+    @Flag(help: "Skip unreadable images with a warning instead of stopping.") var skipBadImages = false
+    @Option(help: "Use at most N training images per class (0: all); for smoke tests.") var limitPerClass = 0
+
+    func config(ranks: Int) throws -> TrainConfig {
+        var c = TrainConfig()
+        guard epochs > 0 else { throw TrainError("--epochs must be positive, got \(epochs)") }
+        guard batchSize >= 2 * ranks else {
+            throw TrainError("--batch-size \(batchSize) is too small for \(ranks) ranks: every rank needs at least 2 images per batch (BatchNorm)")
+        }
+        guard lr.isFinite && lr > 0 else { throw TrainError("--lr must be a positive number, got \(lr)") }
+        guard momentum.isFinite && momentum >= 0 && momentum < 1 else { throw TrainError("--momentum must be in [0, 1), got \(momentum)") }
+        guard weightDecay.isFinite && weightDecay >= 0 else { throw TrainError("--weight-decay must be >= 0, got \(weightDecay)") }
+        guard ModelRegistry.names.contains(model), model != "mlp" else {
+            throw TrainError("--model \(model): unknown image model (choose from vgg_small, vgg_small_dropout)")
+        }
+        guard OptimizerFactory.names.contains(optimizer) else {
+            throw TrainError("--optimizer \(optimizer): unknown (choose from \(OptimizerFactory.names.joined(separator: ", ")))")
+        }
+        guard Augmentation(rawValue: augment) != nil else {
+            throw TrainError("--augment \(augment): unknown (choose from \(Augmentation.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard ["whole", "roi"].contains(crop) else { throw TrainError("--crop \(crop): choose whole or roi") }
+        guard ["step", "cosine"].contains(lrSchedule) else { throw TrainError("--lr-schedule \(lrSchedule): choose step or cosine") }
+        guard valFraction >= 0 && valFraction < 1 else { throw TrainError("--val-fraction must be in [0, 1), got \(valFraction)") }
+        guard lrStep > 0, lrGamma.isFinite, lrGamma > 0 else { throw TrainError("--lr-step and --lr-gamma must be positive") }
+        guard (threads ?? 1) > 0 else { throw TrainError("--threads must be positive") }
+        guard checkpointEvery > 0, checksumEvery >= 0, limitPerClass >= 0 else {
+            throw TrainError("--checkpoint-every must be positive, --checksum-every and --limit-per-class non-negative")
+        }
+        c.data = data; c.model = model; c.epochs = epochs; c.batchSize = batchSize; c.optimizer = optimizer
+        c.lr = lr; c.momentum = optimizer == "sgd" ? momentum : 0; c.nesterov = optimizer == "sgd" && nesterov && momentum > 0
+        c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
+        c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
+        c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery
+        c.threads = threads ?? HostInfo.defaultThreads(ranks: ranks); c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
+        return c
+    }
+
+    func run() throws {
+        withWorld { comm in
+            let c = try config(ranks: comm.size)
+            if comm.isRoot {
+                let json = try JSONEncoder().encode(c)
+                print("gtsrb-dist train: world size \(comm.size); configuration \(String(decoding: json, as: UTF8.self))")
+            }
+            var out = Trainer.Outputs()
+            out.report = report; out.predictions = predictions; out.metrics = metrics; out.cacheDir = cacheDir
+            out.resume = resumeLatest ? "" : resume
+            try Trainer(config: c, outputs: out, comm: comm).run()
+        }
+    }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs gtsrb-dist with N ranks on this machine: launch/local.sh N [gtsrb-dist arguments]
+# Adds what Open MPI needs here: permission to run as root, --oversubscribe when N exceeds the cores,
+# and one BLAS thread per rank when the ranks fill the cores (otherwise cores/N).
+set -euo pipefail
+n=${1:?usage: launch/local.sh N [gtsrb-dist arguments]}
+shift
+here=$(cd "$(dirname "$0")/.." && pwd)
+bin=${GTSRB_DIST_BIN:-$here/.build/release/gtsrb-dist}
+[ -x "$bin" ] || { echo "error: $bin not built; run: swift build -c release" >&2; exit 1; }
+cores=$(nproc)
+flags=()
+[ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+if [ "$n" -gt "$cores" ]; then flags+=(--oversubscribe --bind-to none); fi
+threads=$(( cores / n )); [ "$threads" -lt 1 ] && threads=1
+exec mpirun -n "$n" "${flags[@]}" -x OPENBLAS_NUM_THREADS="$threads" "$bin" "$@"
