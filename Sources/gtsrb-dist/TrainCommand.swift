@@ -49,7 +49,7 @@ struct TrainCommand: ParsableCommand {
         guard momentum.isFinite && momentum >= 0 && momentum < 1 else { throw TrainError("--momentum must be in [0, 1), got \(momentum)") }
         guard weightDecay.isFinite && weightDecay >= 0 else { throw TrainError("--weight-decay must be >= 0, got \(weightDecay)") }
         guard ModelRegistry.names.contains(model), model != "mlp" else {
-            throw TrainError("--model \(model): unknown image model (choose from vgg_small, vgg_small_dropout)")
+            throw TrainError("--model \(model): unknown image model (choose from vgg_small, vgg_small_dropout, convnet)")
         }
         guard OptimizerFactory.names.contains(optimizer) else {
             throw TrainError("--optimizer \(optimizer): unknown (choose from \(OptimizerFactory.names.joined(separator: ", ")))")

@@ -1,0 +1,95 @@
+import Foundation
+import TorchNN
+import XCTest
+@testable import DistTrain
+
+/// N ranks against one rank, resume against an uninterrupted run, and bad input at -n 2 — all through mpirun.
+final class DataParallelTests: XCTestCase {
+    static let root: String = {
+        let r = MPIHarness.tempDir("data")
+        MPIHarness.dataset(r)
+        return r
+    }()
+
+    func train(_ ranks: Int, _ extra: [String], dir: String, env: [String: String] = [:]) -> MPIHarness.Output {
+        MPIHarness.run(ranks, ["train", "--data", DataParallelTests.root, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt"] + extra,
+                       cwd: dir, env: env)
+    }
+
+    func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
+        var num = 0.0, den = 0.0
+        for i in a.indices { num += Double(a[i] - b[i]) * Double(a[i] - b[i]); den += Double(b[i]) * Double(b[i]) }
+        return (num / den).squareRoot()
+    }
+
+    func testRankCountEquivalenceWithoutBatchNorm() throws {
+        // 112 training images at global batch 24: 4 steps an epoch (the remainder joins the last batch); 5 epochs = 20 steps.
+        var params: [[Float]] = []
+        for ranks in 1...4 {
+            let dir = MPIHarness.tempDir("eq\(ranks)")
+            let out = train(ranks, ["--model", "convnet", "--epochs", "5", "--batch-size", "24", "--lr", "0.01"], dir: dir)
+            XCTAssertEqual(out.status, 0, out.text)
+            guard out.status == 0 else { return }
+            params.append(try Checkpoint.read(path: "\(dir)/ckpt/epoch-005.ckpt").params)
+        }
+        let initial = ModelRegistry.make("convnet", seed: 1)!.getParameters().params.array
+        XCTAssertGreaterThan(relativeDifference(params[0], initial), 1e-3, "training moved the parameters")
+        for k in 1..<params.count {
+            XCTAssertLessThan(relativeDifference(params[k], params[0]), 1e-5, "\(k + 1) ranks differ from 1 rank")
+        }
+    }
+
+    func testResumeIsBitIdenticalAtTheSameWorldSize() throws {
+        let whole = MPIHarness.tempDir("whole"), parts = MPIHarness.tempDir("parts")
+        let common = ["--epochs", "3", "--batch-size", "16", "--report", "r.json"]
+        let a = train(2, common, dir: whole)
+        XCTAssertEqual(a.status, 0, a.text)
+        // Interrupted after epoch 1 (a 1-epoch run), then resumed to 3 from the newest checkpoint.
+        let b1 = train(2, ["--epochs", "1", "--batch-size", "16"], dir: parts)
+        XCTAssertEqual(b1.status, 0, b1.text)
+        let b2 = train(2, common + ["--resume-latest"], dir: parts)
+        XCTAssertEqual(b2.status, 0, b2.text)
+        XCTAssertTrue(b2.text.contains("resumed from"), b2.text)
+        let ra = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(whole)/r.json"))) as! [String: Any]
+        let rb = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(parts)/r.json"))) as! [String: Any]
+        XCTAssertEqual(ra["params_sha256"] as? String, rb["params_sha256"] as? String, "resumed run must end bit-identical")
+        XCTAssertEqual(ra["world_size"] as? Int, 2)
+        // The BatchNorm buffers were averaged before saving: one set for all ranks, and it is not the initial one.
+        let ck = try Checkpoint.read(path: "\(whole)/ckpt/epoch-003.ckpt")
+        XCTAssertEqual(ck.buffers.count, 2 * (32 + 32 + 64 + 64 + 128 + 128 + 512))
+        XCTAssertNotEqual(Array(ck.buffers.prefix(32)), [Float](repeating: 0, count: 32))
+    }
+
+    func testBadInputEndsEveryRankWithAClearError() throws {
+        let dir = MPIHarness.tempDir("bad")
+        let cases: [([String], String)] = [
+            (["--model", "resnet9000"], "--model resnet9000: unknown"),
+            (["--batch-size", "3"], "--batch-size 3 is too small for 2 ranks"),
+            (["--epochs", "0"], "--epochs must be positive"),
+            (["--lr", "nan"], "--lr must be a positive number"),
+            (["--data", "/nonexistent/data"], "data folder does not exist"),
+            (["--resume", "\(dir)/missing.ckpt"], "missing.ckpt: cannot read checkpoint"),
+            (["--save", "/proc/forbidden"], "--save /proc/forbidden"),
+            (["--no-such-flag"], "Unknown option"),
+        ]
+        for (args, expected) in cases {
+            let out = train(2, args, dir: dir)
+            XCTAssertNotEqual(out.status, 0, "\(args) must fail")
+            XCTAssertTrue(out.text.contains(expected), "\(args): expected '\(expected)' in:\n\(out.text.suffix(800))")
+            XCTAssertFalse(out.text.contains("Program crashed"), "\(args) trapped")
+            XCTAssertLessThan(out.seconds, 60)
+        }
+        // A corrupt checkpoint and another model's checkpoint.
+        let ok = train(2, ["--model", "convnet", "--epochs", "1", "--batch-size", "16"], dir: dir)
+        XCTAssertEqual(ok.status, 0, ok.text)
+        var bytes = [UInt8](FileManager.default.contents(atPath: "\(dir)/ckpt/epoch-001.ckpt")!)
+        let other = train(2, ["--resume", "\(dir)/ckpt/epoch-001.ckpt", "--epochs", "2", "--batch-size", "16"], dir: dir)
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.text.contains("checkpoint is of model convnet, not vgg_small"), other.text)
+        bytes[bytes.count / 2] ^= 0x10
+        FileManager.default.createFile(atPath: "\(dir)/flipped.ckpt", contents: Data(bytes))
+        let flipped = train(2, ["--model", "convnet", "--resume", "\(dir)/flipped.ckpt", "--epochs", "2", "--batch-size", "16"], dir: dir)
+        XCTAssertNotEqual(flipped.status, 0)
+        XCTAssertTrue(flipped.text.contains("checksum mismatch"), flipped.text)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+
+/// Runs the built `gtsrb-dist` under mpirun from the tests, on a small generated GTSRB folder.
+enum MPIHarness {
+    /// The gtsrb-dist binary next to this test bundle.
+    static var binary: String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? Bundle.main.bundlePath)
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gtsrb-dist").path) {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("gtsrb-dist").path
+    }
+
+    struct Output { let status: Int32; let text: String; let seconds: Double }
+
+    /// `mpirun -n ranks gtsrb-dist args…` in `cwd`, with a time limit (the job is killed past it).
+    static func run(_ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:]) -> Output {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        var mpi = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1"]
+        for k in extra.keys.sorted() { mpi += ["-x", k] }
+        p.arguments = mpi + [binary] + args
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        for (k, v) in extra { env[k] = v }
+        p.environment = env
+        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
+        let pipe = Pipe()
+        p.standardOutput = pipe; p.standardError = pipe
+        let t0 = Date()
+        try! p.run()
+        let deadline = DispatchTime.now() + timeout
+        DispatchQueue.global().asyncAfter(deadline: deadline) { if p.isRunning { p.terminate() } }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, text: String(decoding: data, as: UTF8.self), seconds: Date().timeIntervalSince(t0))
+    }
+
+    /// A GTSRB training folder of `classes` × `tracks` × `frames` 24×24 PPM images with class-coloured squares.
+    static func dataset(_ root: String, classes: Int = 4, tracks: Int = 4, frames: Int = 8) {
+        for c in 0..<classes {
+            let dir = "\(root)/GTSRB/Final_Training/Images/" + String(format: "%05d", c)
+            try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var csv = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
+            for t in 0..<tracks {
+                for f in 0..<frames {
+                    var px = [UInt8](repeating: 0, count: 24 * 24 * 3)
+                    for y in 0..<24 { for x in 0..<24 {
+                        let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
+                        for k in 0..<3 { px[(y * 24 + x) * 3 + k] = UInt8(truncatingIfNeeded: (inSquare ? 200 : 40) + (x * 7 + y * 3 + t * 11 + f * 5 + k * 13) % 30) }
+                    } }
+                    let name = String(format: "%05d_%05d.ppm", t, f)
+                    FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
+                    csv += "\(name);24;24;2;2;21;21;\(c)\n"
+                }
+            }
+            FileManager.default.createFile(atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv", contents: Data(csv.utf8))
+        }
+    }
+
+    static func tempDir(_ name: String) -> String {
+        let d = NSTemporaryDirectory() + "gtsrb-dist-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
+        return d
+    }
+}
