@@ -12,13 +12,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Evaluation batch size.") var evalBatchSize = 256
     @Option(help: "Timed training steps after the warm-up.") var steps = 20
     @Option(help: "Warm-up steps.") var warmup = 3
-    @Option(help: "BLAS threads per rank (default: cores on this host / ranks on this host).") var threads: Int?
+    @Option(help: "BLAS threads per rank (default 1: on this model more ranks beat more BLAS threads).") var threads: Int?
     @Option(help: "Model to benchmark.") var model = "vgg_small"
 
     func run() throws {
         let comm = Communicator.world()
         defer { Communicator.finalize() }
-        var b = Benchmark(threads: threads ?? HostInfo.defaultThreads(ranks: comm.size))
+        var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads)
         b.model = model; b.globalBatch = batchSize; b.evalBatch = evalBatchSize; b.steps = steps; b.warmup = warmup
         let result = b.run(comm: comm)
         if comm.isRoot {

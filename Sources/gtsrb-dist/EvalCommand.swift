@@ -19,7 +19,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         withWorld { comm in
-            BLAS.setThreads(threads ?? HostInfo.defaultThreads(ranks: comm.size))
+            BLAS.setThreads(threads ?? TrainConfig.defaultThreads)
             let ckpt = try Checkpoint.read(path: checkpoint)
             let cfg = ckpt.header.config
             guard let model = ModelRegistry.make(cfg.model, seed: cfg.seed) else { throw TrainError("\(checkpoint): unknown model \(cfg.model)") }

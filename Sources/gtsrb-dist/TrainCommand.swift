@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var checksumEvery = 100
     @Option(help: "Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest valid one in --save.") var resume: String?
     @Flag(help: "Resume from the newest valid checkpoint in --save.") var resumeLatest = false
-    @Option(help: "BLAS threads per rank (default: cores on this host / ranks on this host).") var threads: Int?
+    @Option(help: "BLAS threads per rank (default 1: on this model more ranks beat more BLAS threads).") var threads: Int?
     @Option(help: "Folder for the decoded image caches.") var cacheDir = ".gtsrb-cache"
     @Option(help: "Write a JSON report here at the end.") var report: String?
     @Option(help: "Write per-image predictions (GTSRB CSV form) here at the end.") var predictions: String?
@@ -70,7 +70,7 @@ struct TrainCommand: ParsableCommand {
         c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
         c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
         c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery
-        c.threads = threads ?? HostInfo.defaultThreads(ranks: ranks); c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
+        c.threads = threads ?? TrainConfig.defaultThreads; c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
         return c
     }
 
