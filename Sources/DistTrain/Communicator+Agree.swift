@@ -9,7 +9,7 @@ extension Communicator {
             do { try body() } catch { message = Array(("\(error)").utf8); if message.isEmpty { message = Array("error".utf8) } }
         }
         broadcast(&message)
-        if !message.isEmpty { throw TrainError(String(decoding: message, as: UTF8.self)) }
+        if !message.isEmpty { throw TrainError(String(decoding: message, as: UTF8.self), collective: true) }
     }
 
     /// Every rank runs `body`; if any rank fails, all ranks throw (the failing rank's message where it is rank 0's).
@@ -19,7 +19,7 @@ extension Communicator {
         let failed = allreduceMax(message.isEmpty ? 0 : 1) > 0
         var text = Array(message.utf8)
         broadcast(&text)
-        if failed { throw TrainError(message.isEmpty ? (text.isEmpty ? "another rank failed" : String(decoding: text, as: UTF8.self)) : message) }
+        if failed { throw TrainError(message.isEmpty ? (text.isEmpty ? "another rank failed" : String(decoding: text, as: UTF8.self)) : message, collective: true) }
         return result!
     }
 }

@@ -17,6 +17,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var lrStep = 20
     public var lrGamma: Float = 0.1
     public var seed: UInt64 = 1
+    /// Seed of the validation split (nil: `seed`); ensemble members share the base seed's split.
+    public var splitSeed: UInt64? = nil
     public var augment = "affine"
     /// "whole" (the seed's) or "roi".
     public var crop = "whole"

@@ -12,6 +12,9 @@ public final class Trainer {
         public var cacheDir = ".gtsrb-cache"
         /// nil: start fresh; "": newest valid checkpoint in `save`; else that file.
         public var resume: String?
+        /// Put before every line rank 0 prints (ensemble members say which they are).
+        public var logPrefix = ""
+        public var showProgress = true
         public init() {}
     }
 
@@ -24,17 +27,27 @@ public final class Trainer {
         self.config = config; self.outputs = outputs; self.comm = comm
     }
 
-    func log(_ s: String) { if comm.isRoot { print(s); fflush(nil) } }
+    func log(_ s: String) { if comm.isRoot { print(outputs.logPrefix + s); fflush(nil) } }
 
-    /// Every rank's data shard indices are checked to be the same problem everywhere.
-    public func run() throws {
+    /// What a finished run leaves for a caller (the ensemble vote): the final model's outputs on the
+    /// validation split and on the test split when present (rank 0 of `comm` holds them).
+    public struct Outcome {
+        public let validation: Evaluator.Result
+        public let test: Evaluator.Result?
+        public let train: DecodedCache
+        public let testCache: DecodedCache?
+        public let validationAccuracy: Double
+    }
+
+    @discardableResult
+    public func run() throws -> Outcome {
         let t0 = monotonicSeconds()
         BLAS.setThreads(config.threads)
         try comm.rootOnly { try self.prepareSaveFolder() }
         let data = try DataContext(dataDir: config.data, cacheDir: outputs.cacheDir, crop: config.crop == "roi",
                                    skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
         guard let train = data.train else { throw TrainError("\(config.data): no training split") }
-        var (trainIdx, valIdx) = TrackSplit.split(labels: train.labels, tracks: train.tracks, fraction: config.valFraction, seed: config.seed)
+        var (trainIdx, valIdx) = TrackSplit.split(labels: train.labels, tracks: train.tracks, fraction: config.valFraction, seed: config.splitSeed ?? config.seed)
         if config.limitPerClass > 0 {
             var seen = [Int](repeating: 0, count: classes)
             trainIdx = trainIdx.filter { seen[train.labels[$0]] += 1; return seen[train.labels[$0]] <= config.limitPerClass }
@@ -74,7 +87,12 @@ public final class Trainer {
         log("model: \(config.model), \(replica.params.count) parameters; world size \(comm.size), \(config.threads) BLAS thread(s) per rank")
 
         let metricsPath = outputs.metrics ?? (config.save as NSString).appendingPathComponent("metrics.jsonl")
-        var progress = Progress(enabled: comm.isRoot)
+        var progress = Progress(enabled: comm.isRoot && outputs.showProgress)
+        func evaluateSplits() -> (Evaluator.Result, Evaluator.Result?) {
+            (Evaluator.run(model: model, cache: train, indices: valIdx, augmenter: trainAug, classes: classes, comm: comm),
+             data.test.map { Evaluator.run(model: model, cache: $0, indices: Array(0..<$0.count), augmenter: trainAug, classes: classes, comm: comm) })
+        }
+        var last: (Evaluator.Result, Evaluator.Result?)? = nil
         var trainImages = 0, trainSeconds = 0.0
         let flipBit = ProcessInfo.processInfo.environment["GTSRB_DEBUG_FLIP_BIT"].map { $0.split(separator: ":").compactMap { Int($0) } }
         for epoch in startEpoch..<config.epochs {
@@ -106,11 +124,10 @@ public final class Trainer {
             let epochSeconds = monotonicSeconds() - e0
             trainImages += seen; trainSeconds += epochSeconds
             replica.averageBuffers()
-            let val = Evaluator.run(model: model, cache: train, indices: valIdx, augmenter: trainAug, classes: classes, comm: comm)
+            let (val, test) = evaluateSplits()
+            last = (val, test)
             let vs = val.score(labels: train.labels)
-            let testScore = data.test.map { t in
-                Evaluator.run(model: model, cache: t, indices: Array(0..<t.count), augmenter: trainAug, classes: classes, comm: comm).score(labels: t.labels)
-            }
+            let testScore = test.map { $0.score(labels: data.test!.labels) }
             let valAcc = vs.total > 0 ? Double(vs.correct) / Double(vs.total) : 0
             let elapsed = monotonicSeconds() - t0
             let eta = elapsed / Double(epoch + 1 - startEpoch) * Double(config.epochs - epoch - 1)
@@ -140,16 +157,16 @@ public final class Trainer {
             best = comm.allreduceMax(best)
         }
 
-        // Final evaluation and reports.
+        // Reports: the test split when it is labelled, else validation (the last epoch's evaluation).
+        let (val, test) = last ?? evaluateSplits()
         let useTest = data.test.map { $0.labels.contains { $0 >= 0 } } ?? false
-        let (cache, indices, split) = useTest ? (data.test!, Array(0..<data.test!.count), "test") : (train, valIdx, "validation")
-        let final = Evaluator.run(model: model, cache: cache, indices: indices, augmenter: trainAug, classes: classes, comm: comm)
+        let (cache, final, split) = useTest ? (data.test!, test!, "test") : (train, val, "validation")
         let wall = monotonicSeconds() - t0
         try comm.rootOnly {
             let s = final.score(labels: cache.labels)
-            print(s.confusion.description)
+            if outputs.showProgress { print(s.confusion.description) }
             let acc = s.total > 0 ? 100 * Double(s.correct) / Double(s.total) : 0
-            print(String(format: "final %@ accuracy: %.2f%% (%d/%d)", split, acc, s.correct, s.total))
+            log(String(format: "final %@ accuracy: %.2f%% (%d/%d)", split, acc, s.correct, s.total))
             if let r = outputs.report {
                 let report: [String: Any] = [
                     "accuracy": acc, "correct": s.correct, "total": s.total, "split": split, "epochs": config.epochs,
@@ -161,6 +178,9 @@ public final class Trainer {
             }
             if let p = outputs.predictions { try Trainer.writePredictions(final, cache: cache, to: p) }
         }
+        let vs = val.score(labels: train.labels)
+        return Outcome(validation: val, test: test, train: train, testCache: data.test,
+                       validationAccuracy: vs.total > 0 ? 100 * Double(vs.correct) / Double(vs.total) : 0)
     }
 
     func prepareSaveFolder() throws {

@@ -11,7 +11,7 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train on GTSRB, data-parallel over the MPI ranks (the default subcommand).")
 
     @Option(help: "GTSRB folder (official PPM or PNG layout).") var data = "datasets/GTSRB"
-    @Option(help: "Model: \(ModelRegistry.names.joined(separator: ", ")).") var model = "vgg_small"
+    @Option(help: "Model: vgg_small, vgg_small_dropout, convnet; with --ensemble a comma list cycles over the members.") var model = "vgg_small"
     @Option(help: "Epochs.") var epochs = 20
     @Option(help: "Global batch size, split over the ranks.") var batchSize = 32
     @Option(help: "Optimizer: \(OptimizerFactory.names.joined(separator: ", ")).") var optimizer = "sgd"
@@ -38,9 +38,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Metrics file, one JSON record per epoch (default: <save>/metrics.jsonl).") var metrics: String?
     @Flag(help: "Skip unreadable images with a warning instead of stopping.") var skipBadImages = false
     @Option(help: "Use at most N training images per class (0: all); for smoke tests.") var limitPerClass = 0
+    @Option(help: "Train K separately seeded members on K equal groups of ranks and vote (rank 0).") var ensemble = 1
 
-    func config(ranks: Int) throws -> TrainConfig {
+    var models: [String] { model.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+
+    func config(worldSize: Int) throws -> TrainConfig {
         var c = TrainConfig()
+        guard ensemble >= 1, worldSize % ensemble == 0 else {
+            throw TrainError("--ensemble \(ensemble) does not fit \(worldSize) ranks: it must be a positive divisor of the number of ranks")
+        }
+        let ranks = worldSize / ensemble
         guard epochs > 0 else { throw TrainError("--epochs must be positive, got \(epochs)") }
         guard batchSize >= 2 * ranks else {
             throw TrainError("--batch-size \(batchSize) is too small for \(ranks) ranks: every rank needs at least 2 images per batch (BatchNorm)")
@@ -48,9 +55,10 @@ struct TrainCommand: ParsableCommand {
         guard lr.isFinite && lr > 0 else { throw TrainError("--lr must be a positive number, got \(lr)") }
         guard momentum.isFinite && momentum >= 0 && momentum < 1 else { throw TrainError("--momentum must be in [0, 1), got \(momentum)") }
         guard weightDecay.isFinite && weightDecay >= 0 else { throw TrainError("--weight-decay must be >= 0, got \(weightDecay)") }
-        guard ModelRegistry.names.contains(model), model != "mlp" else {
-            throw TrainError("--model \(model): unknown image model (choose from vgg_small, vgg_small_dropout, convnet)")
+        for m in models where !ModelRegistry.names.contains(m) || m == "mlp" {
+            throw TrainError("--model \(m): unknown image model (choose from vgg_small, vgg_small_dropout, convnet)")
         }
+        guard !models.isEmpty, ensemble > 1 || models.count == 1 else { throw TrainError("--model lists several models: use it with --ensemble") }
         guard OptimizerFactory.names.contains(optimizer) else {
             throw TrainError("--optimizer \(optimizer): unknown (choose from \(OptimizerFactory.names.joined(separator: ", ")))")
         }
@@ -65,7 +73,7 @@ struct TrainCommand: ParsableCommand {
         guard checkpointEvery > 0, checksumEvery >= 0, limitPerClass >= 0 else {
             throw TrainError("--checkpoint-every must be positive, --checksum-every and --limit-per-class non-negative")
         }
-        c.data = data; c.model = model; c.epochs = epochs; c.batchSize = batchSize; c.optimizer = optimizer
+        c.data = data; c.model = models[0]; c.epochs = epochs; c.batchSize = batchSize; c.optimizer = optimizer
         c.lr = lr; c.momentum = optimizer == "sgd" ? momentum : 0; c.nesterov = optimizer == "sgd" && nesterov && momentum > 0
         c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
         c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
@@ -76,7 +84,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         withWorld { comm in
-            let c = try config(ranks: comm.size)
+            let c: TrainConfig
+            do { c = try config(worldSize: comm.size) } catch let e as TrainError { throw TrainError(e.message, collective: true) }
             if comm.isRoot {
                 let json = try JSONEncoder().encode(c)
                 print("gtsrb-dist train: world size \(comm.size); configuration \(String(decoding: json, as: UTF8.self))")
@@ -84,7 +93,11 @@ struct TrainCommand: ParsableCommand {
             var out = Trainer.Outputs()
             out.report = report; out.predictions = predictions; out.metrics = metrics; out.cacheDir = cacheDir
             out.resume = resumeLatest ? "" : resume
-            try Trainer(config: c, outputs: out, comm: comm).run()
+            if ensemble > 1 {
+                try EnsembleTrainer(config: c, models: models, members: ensemble, outputs: out, world: comm).run()
+            } else {
+                try Trainer(config: c, outputs: out, comm: comm).run()
+            }
         }
     }
 }

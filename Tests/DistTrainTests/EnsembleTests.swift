@@ -1,0 +1,41 @@
+import Foundation
+import XCTest
+@testable import DistTrain
+
+/// `train --ensemble K` at -n 4 for K = 1, 2, 4, through mpirun.
+final class EnsembleTests: XCTestCase {
+    func testGroupSplitAtFourRanks() throws {
+        let data = MPIHarness.tempDir("ens-data")
+        MPIHarness.dataset(data)
+        var params: [[Float]] = []
+        for k in [1, 2, 4] {
+            let dir = MPIHarness.tempDir("ens\(k)")
+            let out = MPIHarness.run(4, ["train", "--data", data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
+                                         "--model", "convnet", "--epochs", "1", "--batch-size", "16", "--ensemble", "\(k)",
+                                         "--report", "r.json"], cwd: dir)
+            XCTAssertEqual(out.status, 0, out.text)
+            guard out.status == 0 else { return }
+            let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json"))) as! [String: Any]
+            if k == 1 {
+                XCTAssertEqual(report["world_size"] as? Int, 4)
+                continue
+            }
+            let members = report["members"] as! [[String: Any]]
+            XCTAssertEqual(members.count, k)
+            XCTAssertNotNil((report["committee"] as? [String: Any])?["vote"])
+            let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/ckpt/ensemble.json"))) as! [String: Any]
+            let entries = manifest["members"] as! [[String: Any]]
+            XCTAssertEqual(Set(entries.map { $0["seed"] as! Int }).count, k, "members have their own seeds")
+            if k == 4 {
+                params = try entries.map { try Checkpoint.read(path: $0["checkpoint"] as! String).params }
+                XCTAssertNotEqual(params[0], params[1], "members really differ")
+                // Voting the saved members from eval gives the same committee accuracy.
+                let ev = MPIHarness.run(2, ["eval", "--ensemble", "\(dir)/ckpt/ensemble.json", "--data", data,
+                                            "--cache-dir", "\(dir)/cache", "--report", "e.json"], cwd: dir)
+                XCTAssertEqual(ev.status, 0, ev.text)
+                let er = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/e.json"))) as! [String: Any]
+                XCTAssertEqual((er["committee"] as! [String: Any])["vote"] as? Double, (report["committee"] as! [String: Any])["vote"] as? Double)
+            }
+        }
+    }
+}
