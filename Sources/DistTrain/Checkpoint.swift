@@ -25,6 +25,15 @@ public struct Checkpoint {
         public var std: [Float]
         public var validationAccuracy: Double?
         public var bestValidationAccuracy: Double?
+
+        public init(config: TrainConfig, modelDescription: String, epoch: Int, step: Int, parameterCount: Int, bufferCount: Int,
+                    optimizer: String, optimizerScalars: [String: Double], optimizerTensorNames: [String], mean: [Float], std: [Float],
+                    validationAccuracy: Double?, bestValidationAccuracy: Double?) {
+            self.config = config; self.modelDescription = modelDescription; self.epoch = epoch; self.step = step
+            self.parameterCount = parameterCount; self.bufferCount = bufferCount; self.optimizer = optimizer
+            self.optimizerScalars = optimizerScalars; self.optimizerTensorNames = optimizerTensorNames
+            self.mean = mean; self.std = std; self.validationAccuracy = validationAccuracy; self.bestValidationAccuracy = bestValidationAccuracy
+        }
     }
 
     public var header: Header

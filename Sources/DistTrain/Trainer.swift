@@ -13,6 +13,8 @@ public final class Trainer {
         /// nil: start fresh; "": newest valid checkpoint in `save`; else that file.
         public var resume: String?
         /// Put before every line rank 0 prints (ensemble members say which they are).
+        /// Weights to start from (.safetensors), before the broadcast from rank 0.
+        public var initFrom: String?
         public var logPrefix = ""
         public var showProgress = true
         public init() {}
@@ -80,6 +82,12 @@ public final class Trainer {
             startEpoch = ckpt.header.epoch; step = ckpt.header.step; mean = ckpt.header.mean; std = ckpt.header.std
             best = ckpt.header.bestValidationAccuracy ?? -1
             log("resumed from \(path) after epoch \(startEpoch) (step \(step))")
+        }
+        if let f = outputs.initFrom, outputs.resume == nil {
+            try comm.collectively {
+                do { try StateDict.load(model, from: try SafeTensors.read(path: f).tensors, source: f) } catch { throw TrainError("--init-from \(error)") }
+            }
+            log("initialised from \(f)")
         }
         replica.broadcastFromRoot()
         guard let kind = Augmentation(rawValue: config.augment) else { throw TrainError("--augment \(config.augment): unknown") }

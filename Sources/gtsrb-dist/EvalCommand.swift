@@ -18,8 +18,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write a JSON report here.") var report: String?
     @Option(help: "Write per-image predictions (GTSRB CSV form) here.") var predictions: String?
     @Option(help: "BLAS threads per rank.") var threads: Int?
+    @Option(help: "Evaluate weights from a .safetensors file (ours or PyTorch's) instead of a checkpoint.") var weights: String?
+    @Option(help: "With --weights: the model they belong to.") var model = "vgg_small"
+    @Option(help: "Write the normalised inputs and the log-probabilities of the first N images (--dump-count) as safetensors.") var dump: String?
+    @Option(help: "Images in --dump.") var dumpCount = 64
 
     func memberPaths() throws -> [String] {
+        if weights != nil { return [] }
         var paths = checkpoint
         if let m = ensemble {
             guard let d = FileManager.default.contents(atPath: m),
@@ -45,11 +50,31 @@ struct EvalCommand: ParsableCommand {
         return (model, ckpt)
     }
 
+    /// A model with weights from a safetensors file; its `mean` and `std` metadata (written by `export`) give the normalisation.
+    static func loadWeights(_ path: String, model name: String) throws -> (Sequential, Checkpoint) {
+        guard let model = ModelRegistry.make(name, seed: 1) else { throw TrainError("--model \(name): unknown") }
+        let file: (tensors: [String: SafeTensors.Entry], metadata: [String: String])
+        do { file = try SafeTensors.read(path: path) } catch { throw TrainError("\(error)") }
+        do { try StateDict.load(model, from: file.tensors, source: path) } catch { throw TrainError("\(error)") }
+        func floats(_ key: String) throws -> [Float] {
+            guard let v = file.metadata[key]?.split(separator: ",").compactMap({ Float($0) }), v.count == 3 else {
+                throw TrainError("\(path): metadata \(key) (3 comma-separated channel values) is missing")
+            }
+            return v
+        }
+        var cfg = TrainConfig(); cfg.model = name
+        let p = model.getParameters().params, b = model.getBuffers()
+        let header = Checkpoint.Header(config: cfg, modelDescription: model.description, epoch: 0, step: 0, parameterCount: p.count,
+                                       bufferCount: b.count, optimizer: "", optimizerScalars: [:], optimizerTensorNames: [],
+                                       mean: try floats("mean"), std: try floats("std"), validationAccuracy: nil, bestValidationAccuracy: nil)
+        return (model, Checkpoint(header: header, params: p.array, buffers: b.array, optimizerTensors: [:]))
+    }
+
     func run() throws {
         withWorld { comm in
             BLAS.setThreads(threads ?? TrainConfig.defaultThreads)
             let paths = try memberPaths()
-            let loaded = try paths.map { try EvalCommand.load($0) }
+            let loaded = try weights.map { [try EvalCommand.loadWeights($0, model: model)] } ?? paths.map { try EvalCommand.load($0) }
             let cfg = loaded[0].1.header.config
             let ctx = try DataContext(dataDir: data, cacheDir: cacheDir, crop: cfg.crop == "roi", skipBad: false,
                                       comm: comm, needTrain: false, log: { if comm.isRoot { print($0) } })
@@ -64,6 +89,19 @@ struct EvalCommand: ParsableCommand {
                               classes: GTSRBLayout.classes, comm: comm)
             }
             let seconds = monotonicSeconds() - t0
+            if let d = dump {
+                let (m, ckpt) = loaded[0]
+                let n = min(dumpCount, indices.count)
+                let batch = BatchLoader.Batch(input: Tensor(), target: Tensor(), indices: [])
+                BatchLoader.assemble(cache, Augmenter(kind: .none, mean: ckpt.header.mean, std: ckpt.header.std), Array(indices.prefix(n)),
+                                     seed: 0, epoch: 0, train: false, into: batch)
+                m.evaluate()
+                let out = m.forward(batch.input)
+                if comm.isRoot {
+                    try SafeTensors.write([("inputs", SafeTensors.Entry(floats: batch.input.array, shape: batch.input.shape.dims)),
+                                           ("log_probs", SafeTensors.Entry(floats: out.array, shape: out.shape.dims))], to: d)
+                }
+            }
             try comm.rootOnly {
                 let imgPerSec = Double(indices.count * loaded.count) / seconds
                 var obj: [String: Any]

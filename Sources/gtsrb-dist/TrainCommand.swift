@@ -38,6 +38,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Metrics file, one JSON record per epoch (default: <save>/metrics.jsonl).") var metrics: String?
     @Flag(help: "Skip unreadable images with a warning instead of stopping.") var skipBadImages = false
     @Option(help: "Use at most N training images per class (0: all); for smoke tests.") var limitPerClass = 0
+    @Option(help: "Start from weights in a .safetensors file (ours or exported from PyTorch).") var initFrom: String?
     @Option(help: "Train K separately seeded members on K equal groups of ranks and vote (rank 0).") var ensemble = 1
 
     var models: [String] { model.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
@@ -93,6 +94,7 @@ struct TrainCommand: ParsableCommand {
             var out = Trainer.Outputs()
             out.report = report; out.predictions = predictions; out.metrics = metrics; out.cacheDir = cacheDir
             out.resume = resumeLatest ? "" : resume
+            out.initFrom = initFrom
             if ensemble > 1 {
                 try EnsembleTrainer(config: c, models: models, members: ensemble, outputs: out, world: comm).run()
             } else {
