@@ -32,6 +32,6 @@ let package = Package(
         ]),
         .testTarget(name: "TorchNNTests", dependencies: ["TorchNN"]),
         .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData"]),
-        .testTarget(name: "DistTrainTests", dependencies: ["DistTrain", "gtsrb-dist"]),
+        .testTarget(name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "gtsrb-dist"]),
     ]
 )

@@ -102,7 +102,7 @@ public final class Trainer {
         }
         var last: (Evaluator.Result, Evaluator.Result?)? = nil
         var trainImages = 0, trainSeconds = 0.0
-        let flipBit = ProcessInfo.processInfo.environment["GTSRB_DEBUG_FLIP_BIT"].map { $0.split(separator: ":").compactMap { Int($0) } }
+        let hooks = DebugHooks()
         for epoch in startEpoch..<config.epochs {
             for (k, m) in model.allModules.compactMap({ $0 as? Dropout }).enumerated() {
                 m.generator = RandomGenerator(seed: config.seed, stream: [0xD0, UInt64(epoch), UInt64(comm.rank), UInt64(k)])
@@ -115,13 +115,15 @@ public final class Trainer {
             replica.resetTimers()
             while let batch = loader.nextBatch() {
                 replica.optimizer.learningRate = config.learningRate(epoch: epoch, progress: Double(i) / Double(plan.batches.count))
+                if DebugHooks.matches(hooks.killAt, rank: comm.rank, step: step + 1) { kill(getpid(), SIGKILL) }
+                if DebugHooks.matches(hooks.nanAt, rank: comm.rank, step: step + 1) { batch.input.data[0] = .nan }
                 let r = replica.step(input: batch.input, target: batch.target, globalBatch: plan.batches[i].count)
                 step += 1; i += 1
                 guard r.loss.isFinite else {
-                    throw TrainError("loss became \(r.loss) at epoch \(epoch + 1), step \(i) (global step \(step)); stopping, the last good checkpoint is kept in \(config.save)")
+                    throw TrainError("loss became \(r.loss) at epoch \(epoch + 1), step \(i) (global step \(step)); stopping, the last good checkpoint is kept in \(config.save)", collective: true)
                 }
                 lossSum += r.loss * Double(r.count); correct += r.correct; seen += r.count
-                if let f = flipBit, f.count == 2, f[0] == comm.rank, f[1] == step {
+                if DebugHooks.matches(hooks.flipAt, rank: comm.rank, step: step) {
                     replica.params.data[0] = Float(bitPattern: replica.params.data[0].bitPattern ^ 1)
                 }
                 if config.checksumEvery > 0 && step % config.checksumEvery == 0 { try checkReplicas(replica, step: step) }
@@ -229,7 +231,7 @@ public final class Trainer {
     func checkReplicas(_ r: DataParallelReplica, step: Int) throws {
         let sums = comm.allgather([r.parameterChecksum()])
         if let bad = sums.indices.first(where: { sums[$0] != sums[0] }) {
-            throw TrainError("replicas diverged at step \(step): rank \(bad)'s parameters differ from rank 0's (checksum \(sums[bad]) vs \(sums[0]))")
+            throw TrainError("replicas diverged at step \(step): rank \(bad)'s parameters differ from rank 0's (checksum \(sums[bad]) vs \(sums[0]))", collective: true)
         }
     }
 

@@ -16,7 +16,9 @@ public final class BatchLoader: @unchecked Sendable {
     /// Two reused slots: the producer fills one while the step reads the other.
     private let slots: [Batch] = [Batch(input: Tensor(), target: Tensor(), indices: []), Batch(input: Tensor(), target: Tensor(), indices: [])]
     private var slotIndices: [[Int]] = [[], []]
-    private let filled = DispatchSemaphore(value: 0), free = DispatchSemaphore(value: 2)
+    /// Both start at 0 (libdispatch traps when a semaphore is freed below its initial value, which an
+    /// epoch abandoned by an error would do); `free` is then signalled once per slot.
+    private let filled = DispatchSemaphore(value: 0), free = DispatchSemaphore(value: 0)
     private var next = 0
     /// Seconds the consumer waited for a batch.
     public private(set) var waitSeconds = 0.0
@@ -25,6 +27,7 @@ public final class BatchLoader: @unchecked Sendable {
                 seed: UInt64, epoch: Int, train: Bool = true) {
         self.cache = cache; self.augmenter = augmenter; self.plan = plan; self.rank = rank; self.ranks = ranks
         self.seed = seed; self.epoch = epoch; self.train = train
+        free.signal(); free.signal()
         let t = Thread { [self] in produce() }
         t.stackSize = 1 << 20
         t.start()

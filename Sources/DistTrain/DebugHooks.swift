@@ -1,0 +1,21 @@
+import Foundation
+
+/// Fault injection for the fault suite, from environment variables (each `RANK:STEP`, global step):
+/// - `GTSRB_DEBUG_KILL_AT`: that rank SIGKILLs itself before that step;
+/// - `GTSRB_DEBUG_NAN_AT`: that rank feeds a NaN image at that step;
+/// - `GTSRB_DEBUG_FLIP_BIT`: that rank flips one bit of its parameters after that step;
+/// - `GTSRB_DEBUG_KILL_BEFORE_RENAME=SUFFIX` (in AtomicFile): die after writing a file ending in SUFFIX, before its rename.
+struct DebugHooks {
+    let killAt: (Int, Int)?, nanAt: (Int, Int)?, flipAt: (Int, Int)?
+
+    init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        func pair(_ key: String) -> (Int, Int)? {
+            guard let v = environment[key] else { return nil }
+            let p = v.split(separator: ":").compactMap { Int($0) }
+            return p.count == 2 ? (p[0], p[1]) : nil
+        }
+        killAt = pair("GTSRB_DEBUG_KILL_AT"); nanAt = pair("GTSRB_DEBUG_NAN_AT"); flipAt = pair("GTSRB_DEBUG_FLIP_BIT")
+    }
+
+    static func matches(_ p: (Int, Int)?, rank: Int, step: Int) -> Bool { p.map { $0.0 == rank && $0.1 == step } ?? false }
+}
