@@ -53,7 +53,12 @@ public enum PPMReader {
                 pixels[i] = UInt8(v)
             }
         }
-        if maxval != 255 { for i in 0..<n { pixels[i] = UInt8((Int(pixels[i]) * 255 + maxval / 2) / maxval) } }
+        if maxval != 255 {
+            for i in 0..<n {
+                guard Int(pixels[i]) <= maxval else { throw DataError(path, "PPM value \(pixels[i]) exceeds maxval \(maxval)") }
+                pixels[i] = UInt8((Int(pixels[i]) * 255 + maxval / 2) / maxval)
+            }
+        }
         return RGBImage(width: w, height: h, pixels: pixels)
     }
 
