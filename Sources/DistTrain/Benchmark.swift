@@ -36,15 +36,18 @@ public struct Benchmark {
         let trainSeconds = monotonicSeconds() - t0
         let allreduceShare = comm.allreduceMax(replica.allreduceSeconds) / trainSeconds
 
-        // Evaluation: each rank scores its share of `evalBatch` images per step.
+        // Evaluation: each rank scores its share of `evalBatch` images per step, in chunks of
+        // `Evaluator.chunk` images as the evaluator does.
         net.evaluate()
         let evalShard = Sharding.size(evalBatch, rank: comm.rank, ranks: comm.size)
-        let xe = Tensor(Shape(evalShard, c, h, w))
+        let chunk = min(Evaluator.chunk, evalShard)
+        let xe = Tensor(Shape(chunk, c, h, w))
         for i in 0..<xe.count { xe.data[i] = rng.uniform(-1, 1) }
-        net.forward(xe)
+        func evalStep() { var done = 0; while done < evalShard { net.forward(xe); done += chunk } }
+        evalStep()
         comm.barrier()
         let t1 = monotonicSeconds()
-        for _ in 0..<evalSteps { net.forward(xe) }
+        for _ in 0..<evalSteps { evalStep() }
         comm.barrier()
         let evalSeconds = monotonicSeconds() - t1
         let rss = comm.allgather([peakRSSMegabytes()])

@@ -187,6 +187,10 @@ public final class Trainer {
                 try writeJSON(report, to: r)
             }
             if let p = outputs.predictions { try Trainer.writePredictions(final, cache: cache, to: p) }
+            if outputs.showProgress {
+                try Plots.writeAll(metrics: metricsPath, confusion: s.confusion, result: final, cache: cache, to: config.save)
+                log("plots: \(config.save)/curves.png, confusion.png, mistakes.png")
+            }
         }
         let vs = val.score(labels: train.labels)
         return Outcome(validation: val, test: test, train: train, testCache: data.test,

@@ -1,4 +1,5 @@
 import Foundation
+import GTSRBData
 import TorchNN
 import XCTest
 @testable import DistTrain
@@ -58,6 +59,14 @@ final class DataParallelTests: XCTestCase {
         let ck = try Checkpoint.read(path: "\(whole)/ckpt/epoch-003.ckpt")
         XCTAssertEqual(ck.buffers.count, 2 * (32 + 32 + 64 + 64 + 128 + 128 + 512))
         XCTAssertNotEqual(Array(ck.buffers.prefix(32)), [Float](repeating: 0, count: 32))
+        // The pictures: valid PNGs of the expected size, not blank.
+        for (name, w, h) in [("curves.png", 1000, 420), ("confusion.png", 60 + 43 * 16 + 20, 60 + 43 * 16 + 40)] {
+            let img = try PNGCodec.read(path: "\(whole)/ckpt/\(name)")
+            XCTAssertEqual(img.width, w, name); XCTAssertEqual(img.height, h, name)
+            let inked = stride(from: 0, to: img.pixels.count, by: 3).filter { img.pixels[$0] != 255 || img.pixels[$0 + 2] != 255 }.count
+            XCTAssertGreaterThan(inked, 2000, "\(name) is not blank")
+        }
+        XCTAssertNoThrow(try PNGCodec.read(path: "\(whole)/ckpt/mistakes.png"))
     }
 
     func testBadInputEndsEveryRankWithAClearError() throws {
