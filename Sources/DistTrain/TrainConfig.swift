@@ -27,6 +27,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var checkpointEvery = 1
     /// Compare parameter checksums across ranks every N steps (0: never).
     public var checksumEvery = 100
+    /// Append a step record (loss, accuracy, lr, img/s) to the metrics file every N steps (0: never).
+    public var logEvery = 50
     /// BLAS threads per rank.
     public var threads = TrainConfig.defaultThreads
     /// Measured here (2 cores, vgg_small, batch 32): OpenBLAS threads on this model's small GEMMs train

@@ -127,6 +127,12 @@ public final class Trainer {
                     replica.params.data[0] = Float(bitPattern: replica.params.data[0].bitPattern ^ 1)
                 }
                 if config.checksumEvery > 0 && step % config.checksumEvery == 0 { try checkReplicas(replica, step: step) }
+                if config.logEvery > 0 && step % config.logEvery == 0 && comm.isRoot {
+                    try appendJSONLine(["epoch_progress": Double(epoch) + Double(i) / Double(plan.batches.count), "step": step,
+                                        "train_loss": lossSum / Double(max(seen, 1)), "train_acc": 100 * Double(correct) / Double(max(seen, 1)),
+                                        "lr": Double(replica.optimizer.learningRate), "img_s": Double(seen) / (monotonicSeconds() - e0)],
+                                       to: metricsPath)
+                }
                 progress.update(epoch: epoch + 1, epochs: config.epochs, step: i, steps: plan.batches.count,
                                 loss: lossSum / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)),
                                 imgPerSec: Double(seen) / (monotonicSeconds() - e0))

@@ -29,6 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoint folder.") var save = "checkpoints"
     @Option(help: "Write a checkpoint every K epochs (best.ckpt is kept too).") var checkpointEvery = 1
     @Option(help: "Compare parameter checksums across ranks every N steps (0: never).") var checksumEvery = 100
+    @Option(help: "Append a step record to the metrics file every N steps (0: never).") var logEvery = 50
     @Option(help: "Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest valid one in --save.") var resume: String?
     @Flag(help: "Resume from the newest valid checkpoint in --save.") var resumeLatest = false
     @Option(help: "BLAS threads per rank (default 1: on this model more ranks beat more BLAS threads).") var threads: Int?
@@ -71,14 +72,14 @@ struct TrainCommand: ParsableCommand {
         guard valFraction >= 0 && valFraction < 1 else { throw TrainError("--val-fraction must be in [0, 1), got \(valFraction)") }
         guard lrStep > 0, lrGamma.isFinite, lrGamma > 0 else { throw TrainError("--lr-step and --lr-gamma must be positive") }
         guard (threads ?? 1) > 0 else { throw TrainError("--threads must be positive") }
-        guard checkpointEvery > 0, checksumEvery >= 0, limitPerClass >= 0 else {
+        guard checkpointEvery > 0, checksumEvery >= 0, limitPerClass >= 0, logEvery >= 0 else {
             throw TrainError("--checkpoint-every must be positive, --checksum-every and --limit-per-class non-negative")
         }
         c.data = data; c.model = models[0]; c.epochs = epochs; c.batchSize = batchSize; c.optimizer = optimizer
         c.lr = lr; c.momentum = optimizer == "sgd" ? momentum : 0; c.nesterov = optimizer == "sgd" && nesterov && momentum > 0
         c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
         c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
-        c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery
+        c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery; c.logEvery = logEvery
         c.threads = threads ?? TrainConfig.defaultThreads; c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
         return c
     }

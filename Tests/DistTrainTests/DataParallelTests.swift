@@ -80,6 +80,7 @@ final class DataParallelTests: XCTestCase {
             (["--resume", "\(dir)/missing.ckpt"], "missing.ckpt: cannot read checkpoint"),
             (["--save", "/proc/forbidden"], "--save /proc/forbidden"),
             (["--no-such-flag"], "Unknown option"),
+            (["--ensemble", "3"], "--ensemble 3 does not fit 2 ranks"),
         ]
         for (args, expected) in cases {
             let out = train(2, args, dir: dir)

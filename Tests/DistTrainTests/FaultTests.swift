@@ -75,6 +75,18 @@ final class FaultTests: XCTestCase {
         XCTAssertTrue(out.text.contains("after epoch 1"), out.text)
     }
 
+    func testFullDiskIsAClearErrorAndLeavesNoPartialCheckpoint() throws {
+        // A 400 KB file-size limit: the decoded cache (~220 KB) fits, a convnet checkpoint (~450 KB) does not.
+        let dir = MPIHarness.tempDir("full")
+        let out = MPIHarness.run(2, ["train", "--data", FaultTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
+                                     "--model", "convnet", "--batch-size", "16", "--epochs", "2"], cwd: dir, limitFileKB: 400)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.text.contains("cannot save checkpoint") && out.text.contains("File too large"), out.text)
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/ckpt")) ?? []
+        XCTAssertFalse(files.contains { $0.hasSuffix(".ckpt") || $0.contains(".tmp.") }, "\(files)")
+        XCTAssertLessThan(out.seconds, 60)
+    }
+
     func testNaNLossStopsNamingEpochAndStep() throws {
         let dir = MPIHarness.tempDir("nan")
         let out = train(2, ["--epochs", "3"], dir: dir, env: ["GTSRB_DEBUG_NAN_AT": "1:8"])

@@ -15,12 +15,17 @@ enum MPIHarness {
     struct Output { let status: Int32; let text: String; let seconds: Double }
 
     /// `mpirun -n ranks gtsrb-dist args…` in `cwd`, with a time limit (the job is killed past it).
-    static func run(_ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:]) -> Output {
+    /// `limitFileKB` runs the job under `ulimit -f` (a full disk, as far as the job can tell).
+    static func run(_ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:],
+                    limitFileKB: Int? = nil) -> Output {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
         var mpi = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1"]
         for k in extra.keys.sorted() { mpi += ["-x", k] }
-        p.arguments = mpi + [binary] + args
+        // The file-size limit applies to the ranks only (mpirun itself must stay able to clean up).
+        let rank = limitFileKB.map { ["/bin/bash", "-c", "ulimit -f \($0); exec \"$0\" \"$@\"", binary] } ?? [binary]
+        let quoted = (mpi + rank + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        p.arguments = ["-c", "exec " + quoted]
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         for (k, v) in extra { env[k] = v }
@@ -31,7 +36,12 @@ enum MPIHarness {
         let t0 = Date()
         try! p.run()
         let deadline = DispatchTime.now() + timeout
-        DispatchQueue.global().asyncAfter(deadline: deadline) { if p.isRunning { p.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: deadline) {
+            guard p.isRunning else { return }
+            p.terminate()
+            sleep(5)
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Output(status: p.terminationStatus, text: String(decoding: data, as: UTF8.self), seconds: Date().timeIntervalSince(t0))

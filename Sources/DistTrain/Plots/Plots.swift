@@ -45,8 +45,8 @@ public enum Plots {
                 if let q = prev { c.line(q.0, q.1, p.0, p.1, color, thickness: 3) } else { c.fill(x: p.0 - 2, y: p.1 - 2, w: 5, h: 5, color) }
                 prev = p
             }
-            c.fill(x: left + w - 150 + 80 * k, y: top + h + 38, w: 20, h: 4, color)
-            c.text(name, x: left + w - 124 + 80 * k, y: top + h + 32)
+            c.fill(x: left + w - 190 + 110 * k, y: top + h + 38, w: 20, h: 4, color)
+            c.text(name, x: left + w - 164 + 110 * k, y: top + h + 32)
         }
     }
 
