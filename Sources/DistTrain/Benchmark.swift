@@ -50,6 +50,12 @@ public struct Benchmark {
         for _ in 0..<evalSteps { evalStep() }
         comm.barrier()
         let evalSeconds = monotonicSeconds() - t1
+        // Augmentation cost: the default (affine) transform of a 32×32 image, per image, on this thread.
+        let aug = Augmenter(kind: .affine, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
+        let src = (0..<(32 * 32 * 3)).map { _ in UInt8(rng.below(256)) }, dst = Tensor(Shape(3, 48, 48))
+        let t2 = monotonicSeconds(), augN = 300
+        src.withUnsafeBufferPointer { p in for _ in 0..<augN { aug.apply(p.baseAddress!, width: 32, height: 32, train: true, rng: &rng, into: dst.data) } }
+        let augMs = 1000 * (monotonicSeconds() - t2) / Double(augN)
         let rss = comm.allgather([peakRSSMegabytes()])
         return [
             "model": model, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
@@ -58,6 +64,7 @@ public struct Benchmark {
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
             "step_ms": 1000 * trainSeconds / Double(steps),
             "allreduce_share": allreduceShare,
+            "augment_ms_per_image": augMs, "train_ms_per_image_per_rank": 1000 * trainSeconds / Double(steps * shard),
             "peak_rss_mb": rss.max() ?? 0, "peak_rss_mb_per_rank": rss,
         ]
     }

@@ -48,6 +48,13 @@ enum Kernels {
         while i < n { y[i] = x[i] * a + b; i += 1 }
     }
 
+    /// max x (−∞ for n = 0)
+    static func maximum(_ x: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
+        var m = -Float.infinity
+        for i in 0..<n { m = Swift.max(m, x[i]) }
+        return m
+    }
+
     /// Σ x
     static func sum(_ x: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
         var acc = V(repeating: 0), i = 0

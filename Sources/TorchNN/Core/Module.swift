@@ -72,6 +72,12 @@ open class Module: CustomStringConvertible {
         return flat
     }
 
+    /// (rows, width) of D or N×D input, for modules that work along the last dimension.
+    func rowsOverLastDimension(_ input: Tensor) -> (rows: Int, d: Int) {
+        precondition(input.rank == 1 || input.rank == 2, "\(self): expected D or NxD input, got \(input.shape)")
+        return input.rank == 1 ? (1, input.size(0)) : (input.size(0), input.size(1))
+    }
+
     public var typeName: String { "nn.\(String(describing: type(of: self)))" }
     open var description: String { typeName }
 }
