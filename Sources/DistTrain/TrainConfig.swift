@@ -40,6 +40,39 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
+    enum CodingKeys: String, CodingKey {
+        case data, model, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, lrSchedule, lrStep, lrGamma, seed, splitSeed, augment, crop, valFraction, save, checkpointEvery, checksumEvery, logEvery, threads, skipBadImages, limitPerClass
+    }
+
+    /// Missing keys keep their defaults, so checkpoints written before an option existed still load.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let v = try c.decodeIfPresent(type(of: data).self, forKey: .data) { data = v }
+        if let v = try c.decodeIfPresent(type(of: model).self, forKey: .model) { model = v }
+        if let v = try c.decodeIfPresent(type(of: epochs).self, forKey: .epochs) { epochs = v }
+        if let v = try c.decodeIfPresent(type(of: batchSize).self, forKey: .batchSize) { batchSize = v }
+        if let v = try c.decodeIfPresent(type(of: optimizer).self, forKey: .optimizer) { optimizer = v }
+        if let v = try c.decodeIfPresent(type(of: lr).self, forKey: .lr) { lr = v }
+        if let v = try c.decodeIfPresent(type(of: momentum).self, forKey: .momentum) { momentum = v }
+        if let v = try c.decodeIfPresent(type(of: nesterov).self, forKey: .nesterov) { nesterov = v }
+        if let v = try c.decodeIfPresent(type(of: weightDecay).self, forKey: .weightDecay) { weightDecay = v }
+        if let v = try c.decodeIfPresent(type(of: lrSchedule).self, forKey: .lrSchedule) { lrSchedule = v }
+        if let v = try c.decodeIfPresent(type(of: lrStep).self, forKey: .lrStep) { lrStep = v }
+        if let v = try c.decodeIfPresent(type(of: lrGamma).self, forKey: .lrGamma) { lrGamma = v }
+        if let v = try c.decodeIfPresent(type(of: seed).self, forKey: .seed) { seed = v }
+        if let v = try c.decodeIfPresent(type(of: splitSeed).self, forKey: .splitSeed) { splitSeed = v }
+        if let v = try c.decodeIfPresent(type(of: augment).self, forKey: .augment) { augment = v }
+        if let v = try c.decodeIfPresent(type(of: crop).self, forKey: .crop) { crop = v }
+        if let v = try c.decodeIfPresent(type(of: valFraction).self, forKey: .valFraction) { valFraction = v }
+        if let v = try c.decodeIfPresent(type(of: save).self, forKey: .save) { save = v }
+        if let v = try c.decodeIfPresent(type(of: checkpointEvery).self, forKey: .checkpointEvery) { checkpointEvery = v }
+        if let v = try c.decodeIfPresent(type(of: checksumEvery).self, forKey: .checksumEvery) { checksumEvery = v }
+        if let v = try c.decodeIfPresent(type(of: logEvery).self, forKey: .logEvery) { logEvery = v }
+        if let v = try c.decodeIfPresent(type(of: threads).self, forKey: .threads) { threads = v }
+        if let v = try c.decodeIfPresent(type(of: skipBadImages).self, forKey: .skipBadImages) { skipBadImages = v }
+        if let v = try c.decodeIfPresent(type(of: limitPerClass).self, forKey: .limitPerClass) { limitPerClass = v }
+    }
+
     /// The learning rate in `epoch` (0-based) at fractional progress `t` through it.
     public func learningRate(epoch: Int, progress t: Double) -> Float {
         switch lrSchedule {

@@ -22,6 +22,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "With --weights: the model they belong to.") var model = "vgg_small"
     @Option(help: "Write the normalised inputs and the log-probabilities of the first N images (--dump-count) as safetensors.") var dump: String?
     @Option(help: "Images in --dump.") var dumpCount = 64
+    @Option(help: "Write confusion.png and mistakes.png into this folder.") var plots: String?
 
     func memberPaths() throws -> [String] {
         if weights != nil { return [] }
@@ -113,6 +114,7 @@ struct EvalCommand: ParsableCommand {
                     obj = ["accuracy": acc, "correct": s.correct, "total": s.total, "split": split, "model": cfg.model,
                            "params_sha256": loaded[0].1.params.withUnsafeBytes { SHA256.hex($0) }]
                     if let p = predictions { try Trainer.writePredictions(results[0], cache: cache, to: p) }
+                    if let dir = plots { try Plots.writeEvaluation(confusion: s.confusion, result: results[0], cache: cache, to: dir) }
                 } else {
                     let committee = Committee(classes: GTSRBLayout.classes, members: results.map(\.logProbs))
                     obj = EnsembleReport.summarise(committee, labels: indices.map { cache.labels[$0] }, split: split, print: true)

@@ -83,19 +83,24 @@ public enum Plots {
         }.filter { $0["epoch"] != nil && $0["val_acc"] != nil }
     }
 
-    /// Writes curves.png, confusion.png and mistakes.png into `dir`.
+    /// Writes curves.png (from the metrics file), confusion.png and mistakes.png into `dir`.
     public static func writeAll(metrics: String, confusion cm: ConfusionMatrix, result: Evaluator.Result,
                                 cache: DecodedCache, to dir: String) throws {
-        func out(_ name: String) -> String { (dir as NSString).appendingPathComponent(name) }
+        do { try PNGCodec.write(learningCurves(try readMetrics(metrics)), path: (dir as NSString).appendingPathComponent("curves.png")) }
+        catch let e as DataError { throw TrainError("cannot write plots: \(e)") }
+        try writeEvaluation(confusion: cm, result: result, cache: cache, to: dir)
+    }
+
+    /// Writes confusion.png and mistakes.png (the first 32 misclassified images) into `dir`.
+    public static func writeEvaluation(confusion cm: ConfusionMatrix, result: Evaluator.Result, cache: DecodedCache, to dir: String) throws {
+        var wrong: [(image: RGBImage, truth: Int, predicted: Int)] = []
+        for (j, i) in result.indices.enumerated() where cache.labels[i] >= 0 && wrong.count < 32 {
+            let p = result.prediction(j).cls
+            if p != cache.labels[i] { wrong.append((cache.image(i), cache.labels[i], p)) }
+        }
         do {
-            try PNGCodec.write(learningCurves(try readMetrics(metrics)), path: out("curves.png"))
-            try PNGCodec.write(confusion(cm), path: out("confusion.png"))
-            var wrong: [(RGBImage, Int, Int)] = []
-            for (j, i) in result.indices.enumerated() where cache.labels[i] >= 0 && wrong.count < 32 {
-                let p = result.prediction(j).cls
-                if p != cache.labels[i] { wrong.append((cache.image(i), cache.labels[i], p)) }
-            }
-            try PNGCodec.write(mistakes(wrong.map { (image: $0.0, truth: $0.1, predicted: $0.2) }), path: out("mistakes.png"))
+            try PNGCodec.write(confusion(cm), path: (dir as NSString).appendingPathComponent("confusion.png"))
+            try PNGCodec.write(mistakes(wrong), path: (dir as NSString).appendingPathComponent("mistakes.png"))
         } catch let e as DataError { throw TrainError("cannot write plots: \(e)") }
     }
 
