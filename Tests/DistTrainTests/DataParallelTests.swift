@@ -69,6 +69,19 @@ final class DataParallelTests: XCTestCase {
         XCTAssertNoThrow(try PNGCodec.read(path: "\(whole)/ckpt/mistakes.png"))
     }
 
+    func testResumeAtAnotherWorldSizeContinues() throws {
+        let dir = MPIHarness.tempDir("reworld")
+        let a = train(2, ["--model", "convnet", "--epochs", "2", "--batch-size", "16", "--lr", "0.01"], dir: dir)
+        XCTAssertEqual(a.status, 0, a.text)
+        let b = train(3, ["--model", "convnet", "--epochs", "4", "--batch-size", "18", "--lr", "0.01", "--resume-latest", "--report", "r.json"], dir: dir)
+        XCTAssertEqual(b.status, 0, b.text)
+        XCTAssertTrue(b.text.contains("after epoch 2"), b.text)
+        let r = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json"))) as! [String: Any]
+        XCTAssertEqual(r["world_size"] as? Int, 3)
+        XCTAssertGreaterThan(r["accuracy"] as! Double, 50, "training went on correctly (4 easy classes)")
+        XCTAssertEqual(try Checkpoint.read(path: "\(dir)/ckpt/epoch-004.ckpt").header.epoch, 4)
+    }
+
     func testBadInputEndsEveryRankWithAClearError() throws {
         let dir = MPIHarness.tempDir("bad")
         let cases: [([String], String)] = [
