@@ -56,8 +56,6 @@ public final class BatchLoader: @unchecked Sendable {
         }
     }
 
-    public var count: Int { plan.batches.count }
-
     /// The next batch, or nil at the end of the epoch. The previous batch's buffers are released.
     public func nextBatch() -> Batch? {
         if next > 0 { free.signal() }

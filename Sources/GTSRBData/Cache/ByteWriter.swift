@@ -4,7 +4,6 @@ public struct ByteWriter {
     public init() {}
     public mutating func append<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { bytes += $0 } }
     public mutating func append(_ s: String) { let u = Array(s.utf8); append(UInt32(u.count)); bytes += u }
-    public mutating func append(raw: UnsafeRawBufferPointer) { bytes += raw }
     public mutating func append(bytes more: [UInt8]) { bytes += more }
     public mutating func append(floats: [Float]) { append(UInt64(floats.count)); floats.withUnsafeBytes { bytes += $0 } }
 }

@@ -41,7 +41,6 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(!isView, "Tensor: cannot grow a view from \(shape) to \(newShape)")
         storage = TensorStorage(capacity: newShape.count); offset = 0; shape = newShape
     }
-    public func resize(as other: Tensor) { resize(other.shape) }
 
     /// Reinterprets the same elements under another shape of equal element count.
     public func reshape(_ newShape: Shape) {
