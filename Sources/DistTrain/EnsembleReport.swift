@@ -26,10 +26,6 @@ public enum EnsembleReport {
     }
 
     public static func writePredictions(_ c: Committee, _ cache: DecodedCache, _ indices: [Int], to path: String) throws {
-        var lines = ["Filename;ClassId;TrueClassId;Confidence"]
-        for (j, i) in indices.enumerated() {
-            lines.append("\(cache.filenames[i]);\(c.vote(j));\(cache.labels[i] >= 0 ? String(cache.labels[i]) : "");\(String(format: "%.5f", c.average(j).probability))")
-        }
-        do { try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path) } catch { throw TrainError("--predictions: \(error)") }
+        try writePredictionRows(cache, indices, to: path) { j in (c.vote(j), c.average(j).probability) }
     }
 }

@@ -247,13 +247,22 @@ public final class Trainer {
 
     /// Per-image predictions in the GTSRB submission form plus the true class and confidence.
     public static func writePredictions(_ result: Evaluator.Result, cache: DecodedCache, to path: String) throws {
-        var lines = ["Filename;ClassId;TrueClassId;Confidence"]
-        for (j, i) in result.indices.enumerated() {
+        try writePredictionRows(cache, result.indices, to: path) { j in
             let p = result.prediction(j)
-            lines.append("\(cache.filenames[i]);\(p.cls);\(cache.labels[i] >= 0 ? String(cache.labels[i]) : "");\(String(format: "%.5f", p.confidence))")
+            return (p.cls, Double(p.confidence))
         }
-        do { try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path) } catch { throw TrainError("--predictions: \(error)") }
     }
+}
+
+/// Writes `Filename;ClassId;TrueClassId;Confidence` for `indices` of `cache`; `predict(j)` gives row j's class and confidence.
+func writePredictionRows(_ cache: DecodedCache, _ indices: [Int], to path: String,
+                         _ predict: (Int) -> (cls: Int, confidence: Double)) throws {
+    var lines = ["Filename;ClassId;TrueClassId;Confidence"]
+    for (j, i) in indices.enumerated() {
+        let p = predict(j)
+        lines.append("\(cache.filenames[i]);\(p.cls);\(cache.labels[i] >= 0 ? String(cache.labels[i]) : "");\(String(format: "%.5f", p.confidence))")
+    }
+    do { try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path) } catch { throw TrainError("--predictions: \(error)") }
 }
 
 /// Writes `object` as pretty JSON, atomically.

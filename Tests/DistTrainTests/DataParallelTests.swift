@@ -6,11 +6,7 @@ import XCTest
 
 /// N ranks against one rank, resume against an uninterrupted run, and bad input at -n 2 — all through mpirun.
 final class DataParallelTests: XCTestCase {
-    static let root: String = {
-        let r = MPIHarness.tempDir("data")
-        MPIHarness.dataset(r)
-        return r
-    }()
+    static let root = MPIHarness.sharedDataset
 
     func train(_ ranks: Int, _ extra: [String], dir: String, env: [String: String] = [:]) -> MPIHarness.Output {
         MPIHarness.run(ranks, ["train", "--data", DataParallelTests.root, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt"] + extra,

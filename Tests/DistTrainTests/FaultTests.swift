@@ -6,11 +6,7 @@ import GTSRBData
 /// The fault suite: killed ranks, a kill during a checkpoint write, corrupt checkpoints, NaN loss and
 /// diverged replicas, each through mpirun with the debug hooks of `DebugHooks`.
 final class FaultTests: XCTestCase {
-    static let data: String = {
-        let r = MPIHarness.tempDir("fault-data")
-        MPIHarness.dataset(r)
-        return r
-    }()
+    static let data = MPIHarness.sharedDataset
 
     func train(_ ranks: Int, _ extra: [String], dir: String, env: [String: String] = [:]) -> MPIHarness.Output {
         MPIHarness.run(ranks, ["train", "--data", FaultTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",

@@ -69,6 +69,13 @@ enum MPIHarness {
         }
     }
 
+    /// One generated dataset shared by the mpirun tests (4 classes × 4 tracks × 8 frames).
+    static let sharedDataset: String = {
+        let r = tempDir("data")
+        dataset(r)
+        return r
+    }()
+
     static func tempDir(_ name: String) -> String {
         let d = NSTemporaryDirectory() + "gtsrb-dist-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
