@@ -13,4 +13,6 @@ flags=()
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 if [ "$n" -gt "$cores" ]; then flags+=(--oversubscribe --bind-to none); fi
 threads=$(( cores / n )); [ "$threads" -lt 1 ] && threads=1
-exec mpirun -n "$n" "${flags[@]}" -x OPENBLAS_NUM_THREADS="$threads" "$bin" "$@"
+# Ranks write to pseudo-terminals under mpirun: ask for plain progress lines when our output is not a terminal.
+[ -t 1 ] || export GTSRB_PROGRESS=${GTSRB_PROGRESS:-lines}
+exec mpirun -n "$n" "${flags[@]}" -x OPENBLAS_NUM_THREADS="$threads" -x GTSRB_PROGRESS="${GTSRB_PROGRESS:-auto}" "$bin" "$@"

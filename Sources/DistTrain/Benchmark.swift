@@ -12,12 +12,15 @@ public struct Benchmark {
     public var evalSteps = 4
     public var warmup = 3
     public var threads: Int
+    /// False: every convolution uses im2col + GEMM (the before/after comparison of the Winograd path).
+    public var winograd = true
 
     public init(threads: Int) { self.threads = threads }
 
     public func run(comm: Communicator) -> [String: Any] {
         BLAS.setThreads(threads)
         guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
+        for case let conv as SpatialConvolution in net.allModules { conv.allowsWinograd = winograd }
         let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
         let (c, h, w) = ModelRegistry.inputShape(model)
         var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
@@ -59,7 +62,7 @@ public struct Benchmark {
         let rss = comm.allgather([peakRSSMegabytes()])
         return [
             "model": model, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
-            "steps": steps,
+            "steps": steps, "winograd": winograd,
             "train_img_s": Double(steps * globalBatch) / trainSeconds,
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
             "step_ms": 1000 * trainSeconds / Double(steps),

@@ -96,6 +96,18 @@ public final class Communicator: @unchecked Sendable {
         return Communicator(newComm!)
     }
 
+    /// The number of ranks of this communicator on this rank's host (shared-memory node).
+    public func ranksOnHost() -> Int {
+        guard size > 1 else { return 1 }
+        var local: MPI_Comm? = nil
+        MPI_Comm_split_type(comm, CMPI_COMM_TYPE_SHARED, Int32(rank), CMPI_INFO_NULL, &local)
+        guard let l = local else { return 1 }
+        var n: Int32 = 1
+        MPI_Comm_size(l, &n)
+        MPI_Comm_free(&local)
+        return Int(n)
+    }
+
     /// Ends every rank of the job with `code` (never returns).
     public func abort(_ code: Int32) -> Never {
         MPI_Abort(comm, code)

@@ -30,10 +30,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Append a step record (loss, accuracy, lr, img/s) to the metrics file every N steps (0: never).
     public var logEvery = 50
     /// BLAS threads per rank.
-    public var threads = TrainConfig.defaultThreads
-    /// Measured here (2 cores, vgg_small, batch 32): OpenBLAS threads on this model's small GEMMs train
-    /// slower than one thread (77 vs 93 img/s) and starve the prefetch thread; the cores are better used by ranks.
-    public static let defaultThreads = 1
+    public var threads = 1
+    /// The default BLAS threads per rank: this host's cores shared by the ranks on it, at least 1.
+    public static func defaultThreads(ranksOnHost: Int) -> Int {
+        max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, ranksOnHost))
+    }
     public var skipBadImages = false
     /// Train on at most this many images per class (0: all); for smoke tests.
     public var limitPerClass = 0

@@ -17,6 +17,7 @@ public final class Trainer {
         public var initFrom: String?
         public var logPrefix = ""
         public var showProgress = true
+        public var progressStyle = Progress.Style.auto
         public init() {}
     }
 
@@ -95,7 +96,7 @@ public final class Trainer {
         log("model: \(config.model), \(replica.params.count) parameters; world size \(comm.size), \(config.threads) BLAS thread(s) per rank")
 
         let metricsPath = outputs.metrics ?? (config.save as NSString).appendingPathComponent("metrics.jsonl")
-        var progress = Progress(enabled: comm.isRoot && outputs.showProgress)
+        var progress = Progress(style: comm.isRoot && outputs.showProgress ? outputs.progressStyle : .off)
         func evaluateSplits() -> (Evaluator.Result, Evaluator.Result?) {
             (Evaluator.run(model: model, cache: train, indices: valIdx, augmenter: trainAug, classes: classes, comm: comm),
              data.test.map { Evaluator.run(model: model, cache: $0, indices: Array(0..<$0.count), augmenter: trainAug, classes: classes, comm: comm) })

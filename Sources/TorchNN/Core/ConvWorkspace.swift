@@ -1,17 +1,21 @@
-/// Scratch memory shared by every convolution in the process: the unfolded (im2col) matrix
-/// and the channel-major staging matrix. Modules run on one thread at a time, as in Torch.
+/// Scratch memory shared by every convolution in the process: the unfolded (im2col) matrix,
+/// the channel-major staging matrix and the Winograd buffers. Modules run on one thread at a time, as in Torch.
 enum ConvWorkspace {
     /// Upper bound on the unfolded matrix of one chunk of images (floats, 16 MiB).
     static let maxColumnElements = 1 << 22
-    nonisolated(unsafe) static var columns = Tensor()
-    nonisolated(unsafe) static var staging = Tensor()
+    static let columns = Tensor(), staging = Tensor()
+    static let winograd = (weights: Tensor(), padded: Tensor(), input: Tensor(), product: Tensor())
 
-    static func columnBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if columns.count < count { columns.resize(Shape(count)) }
-        return columns.data
-    }
-    static func stagingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> {
-        if staging.count < count { staging.resize(Shape(count)) }
-        return staging.data
+    static func columnBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { grow(columns, count) }
+    static func stagingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { grow(staging, count) }
+
+    static func winogradWeights(_ count: Int) -> UnsafeMutablePointer<Float> { grow(winograd.weights, count) }
+    static func winogradPadded(_ count: Int) -> UnsafeMutablePointer<Float> { grow(winograd.padded, count) }
+    static func winogradInput(_ count: Int) -> UnsafeMutablePointer<Float> { grow(winograd.input, count) }
+    static func winogradProduct(_ count: Int) -> UnsafeMutablePointer<Float> { grow(winograd.product, count) }
+
+    private static func grow(_ t: Tensor, _ count: Int) -> UnsafeMutablePointer<Float> {
+        if t.count < count { t.resize(Shape(count)) }
+        return t.data
     }
 }

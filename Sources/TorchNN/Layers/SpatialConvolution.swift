@@ -7,6 +7,9 @@ public final class SpatialConvolution: Module {
     public let weight: Tensor, bias: Tensor, gradWeight: Tensor, gradBias: Tensor
     /// When false, `updateGradInput` is skipped (first layer: nobody needs dLoss/dImage).
     public var computesGradInput = true
+    /// When true (the default), 3×3 stride-1 convolutions between ≥ 8 planes compute the output and the
+    /// gradient with respect to the input with Winograd F(2×2, 3×3); false forces im2col + GEMM.
+    public var allowsWinograd = true
 
     public init(_ nInputPlane: Int, _ nOutputPlane: Int, _ kW: Int, _ kH: Int,
                 _ dW: Int = 1, _ dH: Int = 1, _ padW: Int = 0, _ padH: Int? = nil, rng: inout RandomGenerator) {
@@ -43,6 +46,12 @@ public final class SpatialConvolution: Module {
     }
 
     private var kSize: Int { nInputPlane * kH * kW }
+
+    /// Whether `WinogradF23` computes the output and gradInput (the weight gradient stays im2col + GEMM).
+    public var usesWinograd: Bool {
+        allowsWinograd && kW == 3 && kH == 3 && dW == 1 && dH == 1 && padW == padH && padW <= 2
+            && nInputPlane >= 8 && nOutputPlane >= 8
+    }
     /// Images unfolded side by side per GEMM. Large planes already give a wide GEMM per image and then
     /// skip the channel-major staging copy (chunk 1); small planes are batched.
     private func chunk(_ g: Geometry) -> Int {
@@ -53,6 +62,13 @@ public final class SpatialConvolution: Module {
     public override func updateOutput(_ input: Tensor) -> Tensor {
         let g = geometry(input), P = g.p, K = kSize
         output.resize(input.rank == 4 ? Shape(g.n, nOutputPlane, g.oH, g.oW) : Shape(nOutputPlane, g.oH, g.oW))
+        if usesWinograd {
+            let u = ConvWorkspace.winogradWeights(16 * nOutputPlane * nInputPlane)
+            WinogradF23.transformWeights(weight.data, outPlanes: nOutputPlane, inPlanes: nInputPlane, forGradInput: false, into: u)
+            WinogradF23.convolve(input.data, n: g.n, inPlanes: nInputPlane, h: g.h, w: g.w, pad: padW,
+                                 u: u, outPlanes: nOutputPlane, bias: bias.data, into: output.data)
+            return output
+        }
         let nb = chunk(g)
         let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
         let inPlane = nInputPlane * g.h * g.w, outPlane = nOutputPlane * P
@@ -99,6 +115,14 @@ public final class SpatialConvolution: Module {
         guard computesGradInput else { return gradInput }
         let g = geometry(input), P = g.p, K = kSize
         precondition(gradOutput.count == g.n * nOutputPlane * P, "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
+        if usesWinograd {
+            // dL/dx is the correlation of gradOutput with the 180°-rotated, transposed kernel, padding 2 − pad.
+            let u = ConvWorkspace.winogradWeights(16 * nOutputPlane * nInputPlane)
+            WinogradF23.transformWeights(weight.data, outPlanes: nOutputPlane, inPlanes: nInputPlane, forGradInput: true, into: u)
+            WinogradF23.convolve(gradOutput.data, n: g.n, inPlanes: nOutputPlane, h: g.oH, w: g.oW, pad: 2 - padW,
+                                 u: u, outPlanes: nInputPlane, bias: nil, into: gradInput.data)
+            return gradInput
+        }
         let nb = chunk(g)
         let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
         let inPlane = nInputPlane * g.h * g.w
