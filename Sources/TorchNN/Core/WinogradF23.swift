@@ -1,6 +1,7 @@
 /// Winograd F(2×2, 3×3) (Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks", 2016)
 /// for 3×3 stride-1 convolutions: each 2×2 output tile costs 16 multiplies per channel pair instead
-/// of 36, done as 16 `cblas_sgemm`s over all tiles of a chunk of images.
+/// of 36, done as 16 `cblas_sgemm`s over the tiles of a block of images. The same transforms give
+/// the gradient with respect to the input (a convolution with the rotated kernel) and the weight gradient.
 ///
 /// Transforms (d: 4×4 input tile, g: 3×3 kernel, m: 4×4 product):
 ///   V = Bᵀ d B,  U = G g Gᵀ,  Y = Aᵀ m A  with
@@ -44,60 +45,161 @@ enum WinogradF23 {
     private static let lanes = 8
     typealias Lanes = SIMD8<Float>
 
+    /// How a batch is cut into blocks of tiles: about `blockElements` floats of V and M per block
+    /// (several whole images, or rows of tiles of one image), so that the transforms and the GEMMs
+    /// meet in cache.
+    private struct Tiling {
+        let h, w, pad, oH, oW, tH, tW, tiles: Int
+        /// Padded input planes: tile rows start at 2·ty in padded coordinates and span 4 rows; each row
+        /// is wide enough for whole groups of `lanes` tiles (their loads reach column 2·tx + 17).
+        let pH, pW: Int
+        let images, rows: Int
+        var planeSize: Int { pH * pW }
+        var maxTiles: Int { images * rows * tW }
+
+        init(n: Int, inPlanes: Int, outPlanes: Int, h: Int, w: Int, pad: Int) {
+            self.h = h; self.w = w; self.pad = pad
+            oH = h + 2 * pad - 2; oW = w + 2 * pad - 2
+            precondition(oH > 0 && oW > 0, "Winograd F(2x2,3x3): input \(h)x\(w) with padding \(pad) is smaller than the kernel")
+            tH = (oH + 1) / 2; tW = (oW + 1) / 2; tiles = tH * tW
+            pH = 2 * tH + 2; pW = 2 * ((tW + lanes - 1) / lanes) * lanes + 2 + 16
+            let blockTiles = max(tW, blockElements / (16 * (inPlanes + outPlanes)))
+            images = tiles <= blockTiles ? min(n, blockTiles / tiles) : 1
+            rows = tiles <= blockTiles ? tH : max(1, blockTiles / tW)
+        }
+
+        /// Calls `body(n0, c, rows)` for images n0..<n0+c and tile rows `rows` of each, after `padImages(n0, c)`.
+        func forEachBlock(n: Int, padImages: (Int, Int) -> Void, _ body: (Int, Int, Range<Int>) -> Void) {
+            var n0 = 0
+            while n0 < n {
+                let c = min(images, n - n0)
+                padImages(n0, c)
+                var ty0 = 0
+                while ty0 < tH {
+                    let ty1 = min(tH, ty0 + rows)
+                    body(n0, c, ty0..<ty1)
+                    ty0 = ty1
+                }
+                n0 += c
+            }
+        }
+
+        /// Copies images n0..<n0+c of x (planes each) into `padded`, whose borders stay zero.
+        func pad(_ x: UnsafePointer<Float>, _ n0: Int, _ c: Int, planes: Int, into padded: UnsafeMutablePointer<Float>) {
+            for p in 0..<(c * planes) {
+                let src = x + (n0 * planes + p) * h * w, dst = padded + p * planeSize + pad * pW + pad
+                for r in 0..<h { (dst + r * pW).update(from: src + r * w, count: w) }
+            }
+        }
+
+        /// V for the tiles in `rows` of c padded images: v[ξ][i][img·bt + t], T = c·bt tiles in all.
+        func transformInputs(_ padded: UnsafeMutablePointer<Float>, _ c: Int, planes: Int, rows: Range<Int>,
+                             into v: UnsafeMutablePointer<Float>) {
+            let bt = rows.count * tW, T = c * bt
+            for img in 0..<c {
+                for i in 0..<planes {
+                    transformInput(padded + (img * planes + i) * planeSize, pW: pW, rows: rows, tW: tW,
+                                   v + i * T + img * bt, stride: planes * T)
+                }
+            }
+        }
+    }
+
     /// y[n][o] = Σᵢ x[n][i] ⋆ g[o][i] (+ bias[o]): a 3×3 stride-1 cross-correlation with zero padding `pad`
     /// on each side. x: n×inPlanes×h×w; y: n×outPlanes×(h+2pad−2)×(w+2pad−2), overwritten; u from
     /// `transformWeights` (outPlanes × inPlanes per ξ).
-    /// Work goes in blocks of about `blockElements` floats of V and M (several images, or rows of tiles
-    /// of one image) so that the transforms and the GEMMs meet in cache.
     static func convolve(_ x: UnsafePointer<Float>, n: Int, inPlanes: Int, h: Int, w: Int, pad: Int,
                          u: UnsafePointer<Float>, outPlanes: Int, bias: UnsafePointer<Float>?,
                          into y: UnsafeMutablePointer<Float>) {
-        let oH = h + 2 * pad - 2, oW = w + 2 * pad - 2
-        precondition(oH > 0 && oW > 0, "Winograd F(2x2,3x3): input \(h)x\(w) with padding \(pad) is smaller than the kernel")
-        let tH = (oH + 1) / 2, tW = (oW + 1) / 2, tiles = tH * tW
-        // Padded planes: tile rows start at 2·ty in padded coordinates and span 4 rows; each row is wide
-        // enough for whole groups of `lanes` tiles (their loads reach column 2·tx + 17).
-        let groups = (tW + lanes - 1) / lanes
-        let pH = 2 * tH + 2, pW = 2 * groups * lanes + 2 + 16, planeSize = pH * pW
-        let blockTiles = max(tW, blockElements / (16 * (inPlanes + outPlanes)))
-        let images = tiles <= blockTiles ? min(n, blockTiles / tiles) : 1
-        let rows = tiles <= blockTiles ? tH : max(1, blockTiles / tW)
-        let maxT = images * rows * tW
-        let padded = ConvWorkspace.winogradPadded(images * inPlanes * planeSize)
-        let v = ConvWorkspace.winogradInput(16 * inPlanes * maxT)
+        let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
+        let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize)
+        let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles)
         // Slack: the last group of tiles loads `lanes` values from every ξ-plane.
-        let m = ConvWorkspace.winogradProduct(16 * outPlanes * maxT + lanes)
-        padded.update(repeating: 0, count: images * inPlanes * planeSize)
-        var n0 = 0
-        while n0 < n {
-            let c = min(images, n - n0)
-            for p in 0..<(c * inPlanes) {
-                let src = x + (n0 * inPlanes + p) * h * w, dst = padded + p * planeSize + pad * pW + pad
-                for r in 0..<h { (dst + r * pW).update(from: src + r * w, count: w) }
+        let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes)
+        padded.update(repeating: 0, count: g.images * inPlanes * g.planeSize)
+        g.forEachBlock(n: n, padImages: { g.pad(x, $0, $1, planes: inPlanes, into: padded) }) { n0, c, rows in
+            let bt = rows.count * g.tW, T = c * bt
+            g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
+            for xi in 0..<16 {
+                BLAS.gemm(transA: false, transB: false, m: outPlanes, n: T, k: inPlanes, alpha: 1,
+                          a: u + xi * outPlanes * inPlanes, lda: inPlanes, b: v + xi * inPlanes * T, ldb: T,
+                          beta: 0, c: m + xi * outPlanes * T, ldc: T)
             }
-            var ty0 = 0
-            while ty0 < tH {
-                let ty1 = min(tH, ty0 + rows), bt = (ty1 - ty0) * tW, T = c * bt
-                for img in 0..<c {
-                    for i in 0..<inPlanes {
-                        transformInput(padded + (img * inPlanes + i) * planeSize, pW: pW, rows: ty0..<ty1, tW: tW,
-                                       v + i * T + img * bt, stride: inPlanes * T)
+            for img in 0..<c {
+                for o in 0..<outPlanes {
+                    transformOutput(m + o * T + img * bt, stride: outPlanes * T, rows: rows, tW: g.tW,
+                                    y + ((n0 + img) * outPlanes + o) * g.oH * g.oW, oH: g.oH, oW: g.oW, bias: bias?[o] ?? 0)
+                }
+            }
+        }
+    }
+
+    /// The weight gradient in the transformed domain: dU[ξ][o][i] += Σ_tiles (A dY Aᵀ)[ξ][o] · (Bᵀ d B)[ξ][i]
+    /// over every tile of every image (Y = Aᵀ (U ⊙ V) A is linear in U). x: n×inPlanes×h×w, the forward
+    /// input; dy: n×outPlanes×oH×oW; du: 16 × outPlanes × inPlanes, accumulated. `weightGradient` maps
+    /// dU back to the 3×3 kernels.
+    static func accumulateTransformedWeightGradient(_ x: UnsafePointer<Float>, n: Int, inPlanes: Int, h: Int, w: Int, pad: Int,
+                                                    gradOutput dy: UnsafePointer<Float>, outPlanes: Int,
+                                                    into du: UnsafeMutablePointer<Float>) {
+        let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
+        // gradOutput planes padded with zeros to whole tiles (2·tH rows) and whole groups of lanes.
+        let gW = g.pW, gPlane = 2 * g.tH * gW
+        let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize)
+        let paddedGrad = ConvWorkspace.winogradPaddedGradient(g.images * outPlanes * gPlane)
+        let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles)
+        let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles)
+        padded.update(repeating: 0, count: g.images * inPlanes * g.planeSize)
+        paddedGrad.update(repeating: 0, count: g.images * outPlanes * gPlane)
+        let padImages = { (n0: Int, c: Int) in
+            g.pad(x, n0, c, planes: inPlanes, into: padded)
+            for p in 0..<(c * outPlanes) {
+                let src = dy + (n0 * outPlanes + p) * g.oH * g.oW, dst = paddedGrad + p * gPlane
+                for r in 0..<g.oH { (dst + r * gW).update(from: src + r * g.oW, count: g.oW) }
+            }
+        }
+        g.forEachBlock(n: n, padImages: padImages) { n0, c, rows in
+            let bt = rows.count * g.tW, T = c * bt
+            g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
+            for img in 0..<c {
+                for o in 0..<outPlanes {
+                    transformGradOutput(paddedGrad + (img * outPlanes + o) * gPlane, gW: gW, rows: rows, tW: g.tW,
+                                        m + o * T + img * bt, stride: outPlanes * T)
+                }
+            }
+            for xi in 0..<16 {
+                BLAS.gemm(transA: false, transB: true, m: outPlanes, n: inPlanes, k: T, alpha: 1,
+                          a: m + xi * outPlanes * T, lda: T, b: v + xi * inPlanes * T, ldb: T,
+                          beta: 1, c: du + xi * outPlanes * inPlanes, ldc: inPlanes)
+            }
+        }
+    }
+
+    /// gradWeight[o][i] += scale · Gᵀ dU[·][o][i] G (3×3 from 4×4), with Gᵀ = [1 ½ ½ 0; 0 ½ -½ 0; 0 ½ ½ 1].
+    static func weightGradient(_ du: UnsafePointer<Float>, outPlanes: Int, inPlanes: Int, scale: Float,
+                               into gradWeight: UnsafeMutablePointer<Float>) {
+        let plane = outPlanes * inPlanes
+        for k in 0..<plane {
+            @inline(__always) func x(_ r: Int, _ c: Int) -> Float { du[(4 * r + c) * plane + k] }
+            let gw = gradWeight + k * 9
+            for c in 0..<3 {
+                // Column c of (Gᵀ X) G from the columns of Gᵀ X.
+                @inline(__always) func t(_ r: Int, _ j: Int) -> Float {
+                    switch r {
+                    case 0: return x(0, j) + 0.5 * (x(1, j) + x(2, j))
+                    case 1: return 0.5 * (x(1, j) - x(2, j))
+                    default: return 0.5 * (x(1, j) + x(2, j)) + x(3, j)
                     }
                 }
-                for xi in 0..<16 {
-                    BLAS.gemm(transA: false, transB: false, m: outPlanes, n: T, k: inPlanes, alpha: 1,
-                              a: u + xi * outPlanes * inPlanes, lda: inPlanes, b: v + xi * inPlanes * T, ldb: T,
-                              beta: 0, c: m + xi * outPlanes * T, ldc: T)
-                }
-                for img in 0..<c {
-                    for o in 0..<outPlanes {
-                        transformOutput(m + o * T + img * bt, stride: outPlanes * T, rows: ty0..<ty1, tW: tW,
-                                        y + ((n0 + img) * outPlanes + o) * oH * oW, oH: oH, oW: oW, bias: bias?[o] ?? 0)
+                for r in 0..<3 {
+                    let value: Float
+                    switch c {
+                    case 0: value = t(r, 0) + 0.5 * (t(r, 1) + t(r, 2))
+                    case 1: value = 0.5 * (t(r, 1) - t(r, 2))
+                    default: value = 0.5 * (t(r, 1) + t(r, 2)) + t(r, 3)
                     }
+                    gw[3 * r + c] += scale * value
                 }
-                ty0 = ty1
             }
-            n0 += c
         }
     }
 
@@ -115,35 +217,30 @@ enum WinogradF23 {
 
     /// V = Bᵀ d B for the tiles in `rows` of one padded plane; ξ-plane k of tile t at `v[k·stride + t]`.
     /// Eight neighbouring tiles at a time: column j of tile tx is padded column 2·tx + j, so the even and
-    /// odd halves of two 16-wide loads give the four tile columns.
+    /// odd halves of two 16-wide loads give the tile columns. One output column k of B at a time (few live
+    /// registers): c_r = (d B)[r][k] for the four rows, then (Bᵀ c) gives ξ = k, 4 + k, 8 + k, 12 + k.
     @inline(__always)
     private static func transformInput(_ p: UnsafeMutablePointer<Float>, pW: Int, rows: Range<Int>, tW: Int,
                                        _ v: UnsafeMutablePointer<Float>, stride s: Int) {
         for ty in rows {
-            let r0 = p + 2 * ty * pW, r1 = r0 + pW, r2 = r1 + pW, r3 = r2 + pW
+            let r0 = p + 2 * ty * pW
             var tx = 0
             while tx < tW {
                 let count = min(lanes, tW - tx), c = 2 * tx
-                @inline(__always) func columns(_ r: UnsafeMutablePointer<Float>) -> (Lanes, Lanes, Lanes, Lanes) {
-                    let a = load16(r + c), b = load16(r + c + 2)
-                    return (a.evenHalf, a.oddHalf, b.evenHalf, b.oddHalf)
-                }
-                let d0 = columns(r0), d1 = columns(r1), d2 = columns(r2), d3 = columns(r3)
-                // Rows: Bᵀ d.
-                let a = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
-                let b = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
-                let e = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
-                let f = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
-                // Columns: (Bᵀ d) B.
                 let q = v + (ty - rows.lowerBound) * tW + tx
-                store(a.0 - a.2, q, count); store(a.1 + a.2, q + s, count)
-                store(a.2 - a.1, q + 2 * s, count); store(a.1 - a.3, q + 3 * s, count)
-                store(b.0 - b.2, q + 4 * s, count); store(b.1 + b.2, q + 5 * s, count)
-                store(b.2 - b.1, q + 6 * s, count); store(b.1 - b.3, q + 7 * s, count)
-                store(e.0 - e.2, q + 8 * s, count); store(e.1 + e.2, q + 9 * s, count)
-                store(e.2 - e.1, q + 10 * s, count); store(e.1 - e.3, q + 11 * s, count)
-                store(f.0 - f.2, q + 12 * s, count); store(f.1 + f.2, q + 13 * s, count)
-                store(f.2 - f.1, q + 14 * s, count); store(f.1 - f.3, q + 15 * s, count)
+                @inline(__always) func column(_ k: Int, _ f: (SIMD16<Float>, SIMD16<Float>) -> Lanes) {
+                    let c0 = f(load16(r0 + c), load16(r0 + c + 2))
+                    let c1 = f(load16(r0 + pW + c), load16(r0 + pW + c + 2))
+                    let c2 = f(load16(r0 + 2 * pW + c), load16(r0 + 2 * pW + c + 2))
+                    let c3 = f(load16(r0 + 3 * pW + c), load16(r0 + 3 * pW + c + 2))
+                    store(c0 - c2, q + k * s, count); store(c1 + c2, q + (4 + k) * s, count)
+                    store(c2 - c1, q + (8 + k) * s, count); store(c1 - c3, q + (12 + k) * s, count)
+                }
+                // Columns 0…3 of a tile are a.even, a.odd, b.even, b.odd (a at 2·tx, b at 2·tx + 2).
+                column(0) { a, b in a.evenHalf - b.evenHalf }
+                column(1) { a, b in a.oddHalf + b.evenHalf }
+                column(2) { a, b in b.evenHalf - a.oddHalf }
+                column(3) { a, b in a.oddHalf - b.oddHalf }
                 tx += lanes
             }
         }
@@ -192,6 +289,30 @@ enum WinogradF23 {
                         }
                     }
                 }
+                tx += lanes
+            }
+        }
+    }
+
+    /// (A dY Aᵀ) for the tiles in `rows` of one padded gradOutput plane (rows 2·ty, 2·ty + 1), with
+    /// A = [1 0; 1 1; 1 -1; 0 -1]; ξ-plane k of tile t at `m[k·stride + t]`.
+    @inline(__always)
+    private static func transformGradOutput(_ p: UnsafeMutablePointer<Float>, gW: Int, rows: Range<Int>, tW: Int,
+                                            _ m: UnsafeMutablePointer<Float>, stride s: Int) {
+        for ty in rows {
+            let r0 = p + 2 * ty * gW, r1 = r0 + gW
+            var tx = 0
+            while tx < tW {
+                let count = min(lanes, tW - tx)
+                let top = load16(r0 + 2 * tx), bottom = load16(r1 + 2 * tx)
+                let a = top.evenHalf, b = top.oddHalf, c = bottom.evenHalf, d = bottom.oddHalf
+                // Rows of A dY: (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); then (p, q) ↦ (p, p + q, p − q, −q).
+                let q = m + (ty - rows.lowerBound) * tW + tx
+                @inline(__always) func row(_ k: Int, _ p: Lanes, _ r: Lanes) {
+                    store(p, q + 4 * k * s, count); store(p + r, q + (4 * k + 1) * s, count)
+                    store(p - r, q + (4 * k + 2) * s, count); store(-r, q + (4 * k + 3) * s, count)
+                }
+                row(0, a, b); row(1, a + c, b + d); row(2, a - c, b - d); row(3, -c, -d)
                 tx += lanes
             }
         }

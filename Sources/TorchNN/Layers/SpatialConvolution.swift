@@ -7,8 +7,8 @@ public final class SpatialConvolution: Module {
     public let weight: Tensor, bias: Tensor, gradWeight: Tensor, gradBias: Tensor
     /// When false, `updateGradInput` is skipped (first layer: nobody needs dLoss/dImage).
     public var computesGradInput = true
-    /// When true (the default), 3×3 stride-1 convolutions between ≥ 8 planes compute the output and the
-    /// gradient with respect to the input with Winograd F(2×2, 3×3); false forces im2col + GEMM.
+    /// When true (the default), 3×3 stride-1 convolutions between ≥ 8 planes compute the output and both
+    /// gradients with Winograd F(2×2, 3×3); false forces im2col + GEMM.
     public var allowsWinograd = true
 
     public init(_ nInputPlane: Int, _ nOutputPlane: Int, _ kW: Int, _ kH: Int,
@@ -47,7 +47,7 @@ public final class SpatialConvolution: Module {
 
     private var kSize: Int { nInputPlane * kH * kW }
 
-    /// Whether `WinogradF23` computes the output and gradInput (the weight gradient stays im2col + GEMM).
+    /// Whether `WinogradF23` computes the output, gradInput and gradWeight.
     public var usesWinograd: Bool {
         allowsWinograd && kW == 3 && kH == 3 && dW == 1 && dH == 1 && padW == padH && padW <= 2
             && nInputPlane >= 8 && nOutputPlane >= 8
@@ -141,6 +141,17 @@ public final class SpatialConvolution: Module {
 
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
         let g = geometry(input), P = g.p, K = kSize
+        if usesWinograd {
+            let du = ConvWorkspace.winogradWeightGradient(16 * nOutputPlane * nInputPlane)
+            du.update(repeating: 0, count: 16 * nOutputPlane * nInputPlane)
+            WinogradF23.accumulateTransformedWeightGradient(input.data, n: g.n, inPlanes: nInputPlane, h: g.h, w: g.w, pad: padW,
+                                                            gradOutput: gradOutput.data, outPlanes: nOutputPlane, into: du)
+            WinogradF23.weightGradient(du, outPlanes: nOutputPlane, inPlanes: nInputPlane, scale: scale, into: gradWeight.data)
+            for n in 0..<g.n {
+                for o in 0..<nOutputPlane { gradBias.data[o] += scale * Kernels.sum(gradOutput.data + (n * nOutputPlane + o) * P, P) }
+            }
+            return
+        }
         let nb = chunk(g)
         let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
         let inPlane = nInputPlane * g.h * g.w
