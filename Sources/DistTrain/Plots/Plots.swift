@@ -31,10 +31,12 @@ public enum Plots {
             c.text(label, x: left - 8 - Canvas.textWidth(label), y: yy - 7)
         }
         let ticks = Set(stride(from: 0, through: epochs.count - 1, by: max(1, epochs.count / 8)).map { epochs[$0] } + [e1])
-        for e in ticks.sorted() {
+        // Right to left, so the last epoch is always labelled; a label that would touch its right neighbour is left out.
+        var freeRight = Int.max
+        for e in ticks.sorted().reversed() {
             c.line(px(e), top + h, px(e), top + h + 5, Canvas.black)
-            let label = String(Int(e))
-            c.text(label, x: px(e) - Canvas.textWidth(label) / 2, y: top + h + 10)
+            let label = String(Int(e)), x = px(e) - Canvas.textWidth(label) / 2
+            if x + Canvas.textWidth(label) + 6 <= freeRight { c.text(label, x: x, y: top + h + 10); freeRight = x }
         }
         c.text("EPOCH", x: left, y: top + h + 32)
         c.line(left, top, left, top + h, Canvas.black); c.line(left, top + h, left + w, top + h, Canvas.black)

@@ -150,14 +150,13 @@ enum WinogradF23 {
         let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles)
         padded.update(repeating: 0, count: g.images * inPlanes * g.planeSize)
         paddedGrad.update(repeating: 0, count: g.images * outPlanes * gPlane)
-        let padImages = { (n0: Int, c: Int) in
+        g.forEachBlock(n: n, padImages: { n0, c in
             g.pad(x, n0, c, planes: inPlanes, into: padded)
             for p in 0..<(c * outPlanes) {
                 let src = dy + (n0 * outPlanes + p) * g.oH * g.oW, dst = paddedGrad + p * gPlane
                 for r in 0..<g.oH { (dst + r * gW).update(from: src + r * g.oW, count: g.oW) }
             }
-        }
-        g.forEachBlock(n: n, padImages: padImages) { n0, c, rows in
+        }) { n0, c, rows in
             let bt = rows.count * g.tW, T = c * bt
             g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
             for img in 0..<c {
