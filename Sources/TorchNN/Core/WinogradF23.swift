@@ -265,28 +265,24 @@ enum WinogradF23 {
                 // Columns: (Aᵀ m) A.
                 let y00 = s0 + s1 + s2 + bv, y01 = s1 - s2 - s3 + bv
                 let c = 2 * tx
-                if tx + lanes <= tW && c + 2 * lanes <= oW {
-                    UnsafeMutableRawPointer(row0 + c).storeBytes(of: interleave(y00, y01), as: SIMD16<Float>.self)
-                } else {
+                /// Writes (a₀, b₀, a₁, b₁, …) from column c of `row`, dropping what lies past the row.
+                @inline(__always) func write(_ row: UnsafeMutablePointer<Float>, _ a: Lanes, _ b: Lanes) {
+                    if tx + lanes <= tW && c + 2 * lanes <= oW {
+                        UnsafeMutableRawPointer(row + c).storeBytes(of: interleave(a, b), as: SIMD16<Float>.self)
+                        return
+                    }
                     for l in 0..<min(lanes, tW - tx) {
-                        row0[c + 2 * l] = y00[l]
-                        if c + 2 * l + 1 < oW { row0[c + 2 * l + 1] = y01[l] }
+                        row[c + 2 * l] = a[l]
+                        if c + 2 * l + 1 < oW { row[c + 2 * l + 1] = b[l] }
                     }
                 }
+                write(row0, y00, y01)
                 if secondRow {
                     let e0 = load(q + 4 * s) - load(q + 8 * s) - load(q + 12 * s)
                     let e1 = load(q + 5 * s) - load(q + 9 * s) - load(q + 13 * s)
                     let e2 = load(q + 6 * s) - load(q + 10 * s) - load(q + 14 * s)
                     let e3 = load(q + 7 * s) - load(q + 11 * s) - load(q + 15 * s)
-                    let y10 = e0 + e1 + e2 + bv, y11 = e1 - e2 - e3 + bv
-                    if tx + lanes <= tW && c + 2 * lanes <= oW {
-                        UnsafeMutableRawPointer(row1 + c).storeBytes(of: interleave(y10, y11), as: SIMD16<Float>.self)
-                    } else {
-                        for l in 0..<min(lanes, tW - tx) {
-                            row1[c + 2 * l] = y10[l]
-                            if c + 2 * l + 1 < oW { row1[c + 2 * l + 1] = y11[l] }
-                        }
-                    }
+                    write(row1, e0 + e1 + e2 + bv, e1 - e2 - e3 + bv)
                 }
                 tx += lanes
             }
