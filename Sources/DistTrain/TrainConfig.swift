@@ -29,18 +29,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var checksumEvery = 100
     /// Append a step record (loss, accuracy, lr, img/s) to the metrics file every N steps (0: never).
     public var logEvery = 50
-    /// BLAS threads per rank.
+    /// Engine threads per rank (`ThreadPool`; OpenBLAS itself runs one thread inside each).
     public var threads = 1
-    /// The default BLAS threads per rank: 1. Measured here (2 cores, vgg_small, Winograd convolutions, batch 32,
-    /// one rank): 114 img/s with one OpenBLAS thread, 80 img/s with two; two ranks train 215 img/s. The cores
-    /// are better used by ranks; `unusedCoresHint` says so when ranks leave cores idle.
-    public static let defaultThreads = 1
-
-    /// A line for rank 0 when the ranks on this host leave cores idle at one BLAS thread each, else nil.
-    public static func unusedCoresHint(ranksOnHost: Int) -> String? {
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        guard ranksOnHost < cores else { return nil }
-        return "note: \(ranksOnHost) rank(s) on a host with \(cores) cores use \(ranksOnHost) of them; launch/local.sh \(cores) trains faster than more BLAS threads (--threads)"
+    /// The default threads per rank: the host's cores shared by the ranks on it (at least 1), so that one
+    /// process uses every core and `mpirun -n <cores>` runs one thread per rank.
+    public static func defaultThreads(ranksOnHost: Int) -> Int {
+        max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, ranksOnHost))
     }
     public var skipBadImages = false
     /// Train on at most this many images per class (0: all); for smoke tests.

@@ -45,7 +45,8 @@ public final class Trainer {
     @discardableResult
     public func run() throws -> Outcome {
         let t0 = monotonicSeconds()
-        BLAS.setThreads(config.threads)
+        ThreadPool.shared.setThreads(config.threads)
+        BLAS.setThreads(1)  // the pool splits the work; each GEMM runs on the thread that calls it
         try comm.rootOnly { try self.prepareSaveFolder() }
         let data = try DataContext(dataDir: config.data, cacheDir: outputs.cacheDir, crop: config.crop == "roi",
                                    skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
@@ -93,7 +94,7 @@ public final class Trainer {
         replica.broadcastFromRoot()
         guard let kind = Augmentation(rawValue: config.augment) else { throw TrainError("--augment \(config.augment): unknown") }
         let trainAug = Augmenter(kind: kind, mean: mean, std: std)
-        log("model: \(config.model), \(replica.params.count) parameters; world size \(comm.size), \(config.threads) BLAS thread(s) per rank")
+        log("model: \(config.model), \(replica.params.count) parameters; world size \(comm.size), \(config.threads) thread(s) per rank")
 
         let metricsPath = outputs.metrics ?? (config.save as NSString).appendingPathComponent("metrics.jsonl")
         var progress = Progress(style: comm.isRoot && outputs.showProgress ? outputs.progressStyle : .off)

@@ -12,7 +12,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Evaluation batch size.") var evalBatchSize = 256
     @Option(help: "Timed training steps after the warm-up.") var steps = 20
     @Option(help: "Warm-up steps.") var warmup = 3
-    @Option(help: "BLAS threads per rank (default 1: on this model more ranks beat more BLAS threads).") var threads: Int?
+    @Option(help: "Threads per rank (default: the host's cores divided among its ranks).") var threads: Int?
     @Option(help: "Model to benchmark.") var model = "vgg_small"
     @Flag(inversion: .prefixedNo, help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
@@ -20,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let comm = Communicator.world()
         defer { Communicator.finalize() }
-        var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads)
+        var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
         b.model = model; b.globalBatch = batchSize; b.evalBatch = evalBatchSize; b.steps = steps; b.warmup = warmup
         b.winograd = winograd
         let result = b.run(comm: comm)

@@ -17,7 +17,7 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Folder for the decoded image caches.") var cacheDir = ".gtsrb-cache"
     @Option(help: "Write a JSON report here.") var report: String?
     @Option(help: "Write per-image predictions (GTSRB CSV form) here.") var predictions: String?
-    @Option(help: "BLAS threads per rank (default 1: on this model more ranks beat more BLAS threads).") var threads: Int?
+    @Option(help: "Threads per rank (default: the host's cores divided among its ranks).") var threads: Int?
     @Option(help: "Evaluate weights from a .safetensors file (ours or PyTorch's) instead of a checkpoint.") var weights: String?
     @Option(help: "With --weights: the model they belong to.") var model = "vgg_small"
     @Option(help: "Write the normalised inputs and the log-probabilities of the first N images (--dump-count) as safetensors.") var dump: String?
@@ -73,7 +73,8 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         withWorld { comm in
-            BLAS.setThreads(threads ?? TrainConfig.defaultThreads)
+            ThreadPool.shared.setThreads(threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
+            BLAS.setThreads(1)
             let paths = try memberPaths()
             let loaded = try weights.map { [try EvalCommand.loadWeights($0, model: model)] } ?? paths.map { try EvalCommand.load($0) }
             let cfg = loaded[0].1.header.config

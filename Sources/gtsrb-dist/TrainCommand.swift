@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Append a step record to the metrics file every N steps (0: never).") var logEvery = 50
     @Option(help: "Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest valid one in --save.") var resume: String?
     @Flag(help: "Resume from the newest valid checkpoint in --save.") var resumeLatest = false
-    @Option(help: "BLAS threads per rank (default 1: on this model more ranks beat more BLAS threads).") var threads: Int?
+    @Option(help: "Threads per rank (default: the host's cores divided among its ranks).") var threads: Int?
     @Option(help: "Folder for the decoded image caches.") var cacheDir = ".gtsrb-cache"
     @Option(help: "Write a JSON report here at the end.") var report: String?
     @Option(help: "Write per-image predictions (GTSRB CSV form) here at the end.") var predictions: String?
@@ -82,20 +82,20 @@ struct TrainCommand: ParsableCommand {
         c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
         c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
         c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery; c.logEvery = logEvery
-        c.threads = threads ?? TrainConfig.defaultThreads; c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
+        c.threads = threads ?? 1; c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
         return c
     }
 
     func run() throws {
         withWorld { comm in
-            let c: TrainConfig
+            let ranksOnHost = comm.ranksOnHost()  // collective: every rank asks
+            var c: TrainConfig
             do { c = try config(worldSize: comm.size) } catch let e as TrainError { throw TrainError(e.message, collective: true) }
+            if threads == nil { c.threads = TrainConfig.defaultThreads(ranksOnHost: ranksOnHost) }
             if comm.isRoot {
                 let json = try JSONEncoder().encode(c)
                 print("gtsrb-dist train: world size \(comm.size); configuration \(String(decoding: json, as: UTF8.self))")
             }
-            let ranksOnHost = comm.ranksOnHost()  // collective: every rank asks
-            if comm.isRoot, threads == nil, let hint = TrainConfig.unusedCoresHint(ranksOnHost: ranksOnHost) { print(hint) }
             var out = Trainer.Outputs()
             out.report = report; out.predictions = predictions; out.metrics = metrics; out.cacheDir = cacheDir
             out.resume = resumeLatest ? "" : resume

@@ -62,6 +62,15 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(d.forward(x).array, x.array, "identity in evaluate()")
     }
 
+    func testViewKeepsTheBatchDimension() {
+        let v = View(4608)
+        XCTAssertEqual(v.forward(Tensor(Shape(5, 128, 6, 6))).shape, Shape(5, 4608))
+        XCTAssertEqual(v.forward(Tensor(Shape(128, 6, 6))).shape, Shape(4608))
+        XCTAssertEqual(View(2, 3).forward(Tensor(Shape(4, 6))).shape, Shape(4, 2, 3))
+        XCTAssertEqual(Shape(2, 3, 4).prepending(7), Shape(7, 2, 3, 4))
+        XCTAssertEqual(Shape([]).prepending(7), Shape(7))
+    }
+
     func testTorchDescriptions() {
         var rng = RandomGenerator(seed: 1)
         XCTAssertEqual(SpatialConvolution(3, 32, 3, 3, 1, 1, 1, 1, rng: &rng).description, "nn.SpatialConvolution(3 -> 32, 3x3, 1,1, 1,1)")

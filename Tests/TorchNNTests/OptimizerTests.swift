@@ -42,6 +42,20 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(Double(r[2][1]), -1 * pow(0.8, 3), accuracy: 1e-6)
     }
 
+    func testStepReturnsEachStepsLossAndKeepsEarlierResults() {
+        // The returned [fx] reuses one buffer between steps; an array the caller keeps must not change.
+        for opt in [SGD(learningRate: 0.1), Adam(), Adagrad(), RMSprop()] as [Optimizer] {
+            let x = Tensor(Shape(3), values: x0)
+            let f0 = feval(x).loss
+            let first = opt.step(x, feval)
+            let f1 = feval(x).loss
+            let second = opt.step(x, feval)
+            XCTAssertEqual(first, [f0], opt.name)
+            XCTAssertEqual(second, [f1], opt.name)
+            XCTAssertNotEqual(f0, f1, opt.name)
+        }
+    }
+
     func testSGDMomentumDampeningWeightDecayLrDecay() {
         var buf: [Double]? = nil
         let ref = reference { x, g0, t in

@@ -6,7 +6,8 @@ final class WinogradTests: XCTestCase {
     let seed: UInt64 = 20261128
 
     /// Output, gradInput and parameter gradients of the two paths on the same module and data.
-    private func compare(nIn: Int, nOut: Int, pad: Int, n: Int, h: Int, w: Int, unbatched: Bool = false,
+    /// The Winograd path runs on `threads` threads of the pool; im2col on one.
+    private func compare(nIn: Int, nOut: Int, pad: Int, n: Int, h: Int, w: Int, unbatched: Bool = false, threads: Int = 1,
                          file: StaticString = #filePath, line: UInt = #line) {
         var rng = RandomGenerator(seed: seed &+ UInt64(nIn * 1000 + nOut * 10 + pad))
         let m = SpatialConvolution(nIn, nOut, 3, 3, 1, 1, pad, pad, rng: &rng)
@@ -15,6 +16,8 @@ final class WinogradTests: XCTestCase {
         let go = GradientChecker.random(m.forward(x).shape, &rng)
 
         func run(_ winograd: Bool) -> (Tensor, Tensor, Tensor, Tensor) {
+            ThreadPool.shared.setThreads(winograd ? threads : 1)
+            defer { ThreadPool.shared.setThreads(1) }
             m.allowsWinograd = winograd
             m.zeroGradParameters()
             let y = m.forward(x).clone()
@@ -46,6 +49,16 @@ final class WinogradTests: XCTestCase {
         compare(nIn: 32, nOut: 32, pad: 1, n: 4, h: 48, w: 48)
         compare(nIn: 32, nOut: 64, pad: 1, n: 5, h: 24, w: 24)
         compare(nIn: 128, nOut: 128, pad: 1, n: 9, h: 12, w: 12)
+    }
+
+    func testThreadsMatchIm2col() {
+        // Blocks spread over 2, 3 and 5 threads, fewer blocks than threads included (one small image).
+        for threads in [2, 3, 5] {
+            compare(nIn: 32, nOut: 32, pad: 1, n: 4, h: 48, w: 48, threads: threads)
+            compare(nIn: 128, nOut: 128, pad: 1, n: 9, h: 12, w: 12, threads: threads)
+            compare(nIn: 8, nOut: 9, pad: 2, n: 3, h: 7, w: 10, threads: threads)
+            compare(nIn: 8, nOut: 8, pad: 1, n: 1, h: 3, w: 3, threads: threads)
+        }
     }
 
     func testGradientCheckThroughWinograd() {

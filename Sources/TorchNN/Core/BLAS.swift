@@ -16,6 +16,31 @@ public enum BLAS {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// `gemm` with C cut into column blocks (or row blocks when C is taller than wide), one per
+    /// `ThreadPool` thread; equal to one call up to rounding. Not for use inside
+    /// a pool body.
+    public static func parallelGemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+                                    alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                                    b: UnsafePointer<Float>, ldb: Int,
+                                    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        let pool = ThreadPool.shared
+        // Below ~2 MFLOP per thread the split costs more than it saves.
+        let grain = max(1, (1 << 20) / max(1, (n >= m ? m : n) * k))
+        if n >= m {
+            pool.parallelFor(n, grain: max(grain, 16)) { cols in
+                gemm(transA: transA, transB: transB, m: m, n: cols.count, k: k, alpha: alpha, a: a, lda: lda,
+                     b: transB ? b + cols.lowerBound * ldb : b + cols.lowerBound, ldb: ldb,
+                     beta: beta, c: c + cols.lowerBound, ldc: ldc)
+            }
+        } else {
+            pool.parallelFor(m, grain: max(grain, 4)) { rows in
+                gemm(transA: transA, transB: transB, m: rows.count, n: n, k: k, alpha: alpha,
+                     a: transA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda, b: b, ldb: ldb,
+                     beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+            }
+        }
+    }
+
     /// y += alpha · x
     @inline(__always)
     public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {

@@ -34,6 +34,14 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
         return n
     }
     public var dims: [Int] { (0..<rank).map { self[$0] } }
+    /// `n` followed by these sizes (rank + 1 ≤ 4), without building an array.
+    public func prepending(_ n: Int) -> Shape {
+        precondition(rank < Shape.maxRank, "Shape: cannot put a dimension in front of \(self), rank \(rank) is the maximum")
+        var s = Shape(n)
+        s.rank = rank + 1
+        for i in 0..<rank { s[i + 1] = self[i] }
+        return s
+    }
     /// Torch's way of printing sizes: `32x3x48x48`.
     public var description: String { rank == 0 ? "[]" : dims.map(String.init).joined(separator: "x") }
 }

@@ -18,7 +18,7 @@ enum WinogradF23 {
     static func transformWeights(_ weight: UnsafePointer<Float>, outPlanes: Int, inPlanes: Int,
                                  forGradInput: Bool, into u: UnsafeMutablePointer<Float>) {
         let plane = outPlanes * inPlanes
-        for o in 0..<outPlanes {
+        ThreadPool.shared.parallelFor(outPlanes, grain: 4) { outs in for o in outs {
             for i in 0..<inPlanes {
                 let w = weight + (o * inPlanes + i) * 9
                 @inline(__always) func g(_ r: Int, _ c: Int) -> Float { forGradInput ? w[8 - 3 * r - c] : w[3 * r + c] }
@@ -38,7 +38,7 @@ enum WinogradF23 {
                     dst[(4 * r + 3) * plane] = c
                 }
             }
-        }
+        } }
     }
 
     /// Tiles transformed together (one SIMD lane each).
@@ -47,18 +47,21 @@ enum WinogradF23 {
 
     /// How a batch is cut into blocks of tiles: about `blockElements` floats of V and M per block
     /// (several whole images, or rows of tiles of one image), so that the transforms and the GEMMs
-    /// meet in cache.
+    /// meet in cache. Blocks are independent: `forEachBlock` spreads them over the `ThreadPool`.
     private struct Tiling {
-        let h, w, pad, oH, oW, tH, tW, tiles: Int
+        let n, h, w, pad, oH, oW, tH, tW, tiles: Int
         /// Padded input planes: tile rows start at 2·ty in padded coordinates and span 4 rows; each row
         /// is wide enough for whole groups of `lanes` tiles (their loads reach column 2·tx + 17).
         let pH, pW: Int
+        /// Images per block and tile rows per block.
         let images, rows: Int
         var planeSize: Int { pH * pW }
         var maxTiles: Int { images * rows * tW }
+        var rowGroups: Int { (tH + rows - 1) / rows }
+        var blocks: Int { (n + images - 1) / images * rowGroups }
 
         init(n: Int, inPlanes: Int, outPlanes: Int, h: Int, w: Int, pad: Int) {
-            self.h = h; self.w = w; self.pad = pad
+            self.n = n; self.h = h; self.w = w; self.pad = pad
             oH = h + 2 * pad - 2; oW = w + 2 * pad - 2
             precondition(oH > 0 && oW > 0, "Winograd F(2x2,3x3): input \(h)x\(w) with padding \(pad) is smaller than the kernel")
             tH = (oH + 1) / 2; tW = (oW + 1) / 2; tiles = tH * tW
@@ -68,24 +71,26 @@ enum WinogradF23 {
             rows = tiles <= blockTiles ? tH : max(1, blockTiles / tW)
         }
 
-        /// Calls `body(n0, c, rows)` for images n0..<n0+c and tile rows `rows` of each, after `padImages(n0, c)`.
-        func forEachBlock(n: Int, padImages: (Int, Int) -> Void, _ body: (Int, Int, Range<Int>) -> Void) {
-            var n0 = 0
-            while n0 < n {
-                let c = min(images, n - n0)
-                padImages(n0, c)
-                var ty0 = 0
-                while ty0 < tH {
-                    let ty1 = min(tH, ty0 + rows)
-                    body(n0, c, ty0..<ty1)
-                    ty0 = ty1
+        /// Calls `body(n0, c, rows, t)` for every block (images n0..<n0+c, tile `rows` of each) on thread t
+        /// of the pool; each thread takes a contiguous run of blocks and calls `padImages(n0, c, t, first)`
+        /// before its first block of every image group (`first`: its first call of this pass).
+        func forEachBlock(padImages: (Int, Int, Int, Bool) -> Void, _ body: (Int, Int, Range<Int>, Int) -> Void) {
+            let pool = ThreadPool.shared, groups = rowGroups, count = blocks
+            pool.run { t in
+                var padded = -1
+                for b in ThreadPool.slice(count, thread: t, of: pool.threads) {
+                    let group = b / groups, n0 = group * images, c = min(images, n - n0)
+                    if group != padded { padImages(n0, c, t, padded < 0); padded = group }
+                    let ty0 = (b % groups) * rows
+                    body(n0, c, ty0..<min(tH, ty0 + rows), t)
                 }
-                n0 += c
             }
         }
 
-        /// Copies images n0..<n0+c of x (planes each) into `padded`, whose borders stay zero.
-        func pad(_ x: UnsafePointer<Float>, _ n0: Int, _ c: Int, planes: Int, into padded: UnsafeMutablePointer<Float>) {
+        /// Copies images n0..<n0+c of x (planes each) into `padded`, whose borders are zero: the whole
+        /// buffer is zeroed first when `zero`.
+        func pad(_ x: UnsafePointer<Float>, _ n0: Int, _ c: Int, planes: Int, into padded: UnsafeMutablePointer<Float>, zero: Bool) {
+            if zero { padded.update(repeating: 0, count: images * planes * planeSize) }
             for p in 0..<(c * planes) {
                 let src = x + (n0 * planes + p) * h * w, dst = padded + p * planeSize + pad * pW + pad
                 for r in 0..<h { (dst + r * pW).update(from: src + r * w, count: w) }
@@ -107,18 +112,19 @@ enum WinogradF23 {
 
     /// y[n][o] = Σᵢ x[n][i] ⋆ g[o][i] (+ bias[o]): a 3×3 stride-1 cross-correlation with zero padding `pad`
     /// on each side. x: n×inPlanes×h×w; y: n×outPlanes×(h+2pad−2)×(w+2pad−2), overwritten; u from
-    /// `transformWeights` (outPlanes × inPlanes per ξ).
+    /// `transformWeights` (outPlanes × inPlanes per ξ). Blocks of tiles run on the `ThreadPool`.
     static func convolve(_ x: UnsafePointer<Float>, n: Int, inPlanes: Int, h: Int, w: Int, pad: Int,
                          u: UnsafePointer<Float>, outPlanes: Int, bias: UnsafePointer<Float>?,
                          into y: UnsafeMutablePointer<Float>) {
         let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
-        let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize)
-        let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles)
-        // Slack: the last group of tiles loads `lanes` values from every ξ-plane.
-        let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes)
-        padded.update(repeating: 0, count: g.images * inPlanes * g.planeSize)
-        g.forEachBlock(n: n, padImages: { g.pad(x, $0, $1, planes: inPlanes, into: padded) }) { n0, c, rows in
+        g.forEachBlock(padImages: { n0, c, t, first in
+            g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t), zero: first)
+        }) { n0, c, rows, t in
             let bt = rows.count * g.tW, T = c * bt
+            let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t)
+            let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
+            // Slack: the last group of tiles loads `lanes` values from every ξ-plane.
+            let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
             g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
             for xi in 0..<16 {
                 BLAS.gemm(transA: false, transB: false, m: outPlanes, n: T, k: inPlanes, alpha: 1,
@@ -136,28 +142,34 @@ enum WinogradF23 {
 
     /// The weight gradient in the transformed domain: dU[ξ][o][i] += Σ_tiles (A dY Aᵀ)[ξ][o] · (Bᵀ d B)[ξ][i]
     /// over every tile of every image (Y = Aᵀ (U ⊙ V) A is linear in U). x: n×inPlanes×h×w, the forward
-    /// input; dy: n×outPlanes×oH×oW; du: 16 × outPlanes × inPlanes, accumulated. `weightGradient` maps
-    /// dU back to the 3×3 kernels.
+    /// input; dy: n×outPlanes×oH×oW; du: 16 × outPlanes × inPlanes, accumulated. Threads other than the
+    /// caller sum their blocks into their own dU, added to `du` at the end. `weightGradient` maps dU
+    /// back to the 3×3 kernels.
     static func accumulateTransformedWeightGradient(_ x: UnsafePointer<Float>, n: Int, inPlanes: Int, h: Int, w: Int, pad: Int,
                                                     gradOutput dy: UnsafePointer<Float>, outPlanes: Int,
                                                     into du: UnsafeMutablePointer<Float>) {
         let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
         // gradOutput planes padded with zeros to whole tiles (2·tH rows) and whole groups of lanes.
-        let gW = g.pW, gPlane = 2 * g.tH * gW
-        let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize)
-        let paddedGrad = ConvWorkspace.winogradPaddedGradient(g.images * outPlanes * gPlane)
-        let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles)
-        let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles)
-        padded.update(repeating: 0, count: g.images * inPlanes * g.planeSize)
-        paddedGrad.update(repeating: 0, count: g.images * outPlanes * gPlane)
-        g.forEachBlock(n: n, padImages: { n0, c in
-            g.pad(x, n0, c, planes: inPlanes, into: padded)
+        let gW = g.pW, gPlane = 2 * g.tH * gW, size = 16 * outPlanes * inPlanes
+        let helpers = ThreadPool.shared.threads - 1
+        for t in stride(from: 1, through: helpers, by: 1) {
+            ConvWorkspace.winogradWeightGradient(size, thread: t).update(repeating: 0, count: size)
+        }
+        g.forEachBlock(padImages: { n0, c, t, first in
+            g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t), zero: first)
+            let paddedGrad = ConvWorkspace.winogradPaddedGradient(g.images * outPlanes * gPlane, thread: t)
+            if first { paddedGrad.update(repeating: 0, count: g.images * outPlanes * gPlane) }
             for p in 0..<(c * outPlanes) {
                 let src = dy + (n0 * outPlanes + p) * g.oH * g.oW, dst = paddedGrad + p * gPlane
                 for r in 0..<g.oH { (dst + r * gW).update(from: src + r * g.oW, count: g.oW) }
             }
-        }) { n0, c, rows in
+        }) { n0, c, rows, t in
             let bt = rows.count * g.tW, T = c * bt
+            let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t)
+            let paddedGrad = ConvWorkspace.winogradPaddedGradient(g.images * outPlanes * gPlane, thread: t)
+            let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
+            let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
+            let acc = t == 0 ? du : ConvWorkspace.winogradWeightGradient(size, thread: t)
             g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
             for img in 0..<c {
                 for o in 0..<outPlanes {
@@ -168,8 +180,11 @@ enum WinogradF23 {
             for xi in 0..<16 {
                 BLAS.gemm(transA: false, transB: true, m: outPlanes, n: inPlanes, k: T, alpha: 1,
                           a: m + xi * outPlanes * T, lda: T, b: v + xi * inPlanes * T, ldb: T,
-                          beta: 1, c: du + xi * outPlanes * inPlanes, ldc: inPlanes)
+                          beta: 1, c: acc + xi * outPlanes * inPlanes, ldc: inPlanes)
             }
+        }
+        for t in stride(from: 1, through: helpers, by: 1) {
+            BLAS.axpy(size, 1, ConvWorkspace.winogradWeightGradient(size, thread: t), du)
         }
     }
 
@@ -177,7 +192,7 @@ enum WinogradF23 {
     static func weightGradient(_ du: UnsafePointer<Float>, outPlanes: Int, inPlanes: Int, scale: Float,
                                into gradWeight: UnsafeMutablePointer<Float>) {
         let plane = outPlanes * inPlanes
-        for k in 0..<plane {
+        ThreadPool.shared.parallelFor(plane, grain: 256) { ks in for k in ks {
             @inline(__always) func x(_ r: Int, _ c: Int) -> Float { du[(4 * r + c) * plane + k] }
             let gw = gradWeight + k * 9
             for c in 0..<3 {
@@ -199,7 +214,7 @@ enum WinogradF23 {
                     gw[3 * r + c] += scale * value
                 }
             }
-        }
+        } }
     }
 
     @inline(__always) private static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {

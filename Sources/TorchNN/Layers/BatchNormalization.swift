@@ -44,10 +44,13 @@ open class BatchNormalization: Module {
         output.resize(input.shape)
         let x = input.data, y = output.data
         let m = Double(N * S)
-        for c in 0..<C {
+        if isTraining {
+            precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
+        }
+        // Channels are independent: spread over the pool's threads (same result for any thread count).
+        ThreadPool.shared.parallelFor(C) { channels in for c in channels {
             var mean: Float, invStd: Float
             if isTraining {
-                precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
                 // Float sums within a plane (vectorised), Double across planes.
                 var sum = 0.0
                 for n in 0..<N { sum += Double(Kernels.sum(x + (n * C + c) * S, S)) }
@@ -66,7 +69,7 @@ open class BatchNormalization: Module {
             let w = affine ? weight.data[c] : 1, b = affine ? bias.data[c] : 0
             let a = invStd * w, k = b - mean * a
             for n in 0..<N { Kernels.affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, k) }
-        }
+        } }
         return output
     }
 
@@ -76,7 +79,7 @@ open class BatchNormalization: Module {
         gradInput.resize(input.shape)
         let x = input.data, go = gradOutput.data, gi = gradInput.data
         let m = Float(N * S)
-        for c in 0..<C {
+        ThreadPool.shared.parallelFor(C) { channels in for c in channels {
             let w = affine ? weight.data[c] : 1
             if isTraining {
                 let mean = saveMean.data[c], invStd = saveInvStd.data[c]
@@ -95,7 +98,7 @@ open class BatchNormalization: Module {
                 let a = w / (runningVar.data[c] + eps).squareRoot()
                 for n in 0..<N { Kernels.affine(go + (n * C + c) * S, gi + (n * C + c) * S, S, a, 0) }
             }
-        }
+        } }
         return gradInput
     }
 
@@ -103,7 +106,7 @@ open class BatchNormalization: Module {
         guard affine else { return }
         let (N, C, S) = dims(input)
         let x = input.data, go = gradOutput.data
-        for c in 0..<C {
+        ThreadPool.shared.parallelFor(C) { channels in for c in channels {
             let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
             let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
             var sumG: Float = 0, dot: Float = 0
@@ -113,7 +116,7 @@ open class BatchNormalization: Module {
             }
             gradWeight.data[c] += scale * dot * invStd
             gradBias.data[c] += scale * sumG
-        }
+        } }
     }
 
     public override func parameters() -> (params: [Tensor], grads: [Tensor]) {

@@ -31,8 +31,8 @@ public final class Linear: Module {
         output.resize(input.rank == 1 ? Shape(outputSize) : Shape(n, outputSize))
         let out = output.data, b = bias.data
         for r in 0..<n { (out + r * outputSize).update(from: b, count: outputSize) }
-        BLAS.gemm(transA: false, transB: true, m: n, n: outputSize, k: inputSize, alpha: 1,
-                  a: input.data, lda: inputSize, b: weight.data, ldb: inputSize, beta: 1, c: out, ldc: outputSize)
+        BLAS.parallelGemm(transA: false, transB: true, m: n, n: outputSize, k: inputSize, alpha: 1,
+                          a: input.data, lda: inputSize, b: weight.data, ldb: inputSize, beta: 1, c: out, ldc: outputSize)
         return output
     }
 
@@ -40,15 +40,15 @@ public final class Linear: Module {
         let n = batchSize(input)
         precondition(gradOutput.count == n * outputSize, "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
         gradInput.resize(input.shape)
-        BLAS.gemm(transA: false, transB: false, m: n, n: inputSize, k: outputSize, alpha: 1,
-                  a: gradOutput.data, lda: outputSize, b: weight.data, ldb: inputSize, beta: 0, c: gradInput.data, ldc: inputSize)
+        BLAS.parallelGemm(transA: false, transB: false, m: n, n: inputSize, k: outputSize, alpha: 1,
+                          a: gradOutput.data, lda: outputSize, b: weight.data, ldb: inputSize, beta: 0, c: gradInput.data, ldc: inputSize)
         return gradInput
     }
 
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
         let n = batchSize(input)
-        BLAS.gemm(transA: true, transB: false, m: outputSize, n: inputSize, k: n, alpha: scale,
-                  a: gradOutput.data, lda: outputSize, b: input.data, ldb: inputSize, beta: 1, c: gradWeight.data, ldc: inputSize)
+        BLAS.parallelGemm(transA: true, transB: false, m: outputSize, n: inputSize, k: n, alpha: scale,
+                          a: gradOutput.data, lda: outputSize, b: input.data, ldb: inputSize, beta: 1, c: gradWeight.data, ldc: inputSize)
         let gb = gradBias.data, go = gradOutput.data
         for r in 0..<n {
             let row = go + r * outputSize

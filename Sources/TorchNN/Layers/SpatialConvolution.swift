@@ -79,13 +79,13 @@ public final class SpatialConvolution: Module {
             if c == 1 {
                 let out = output.data + n0 * outPlane
                 for o in 0..<nOutputPlane { (out + o * P).update(repeating: bias.data[o], count: P) }
-                BLAS.gemm(transA: false, transB: false, m: nOutputPlane, n: P, k: K, alpha: 1,
-                          a: weight.data, lda: K, b: col, ldb: P, beta: 1, c: out, ldc: P)
+                BLAS.parallelGemm(transA: false, transB: false, m: nOutputPlane, n: P, k: K, alpha: 1,
+                                  a: weight.data, lda: K, b: col, ldb: P, beta: 1, c: out, ldc: P)
                 n0 += 1
                 continue
             }
-            BLAS.gemm(transA: false, transB: false, m: nOutputPlane, n: ld, k: K, alpha: 1,
-                      a: weight.data, lda: K, b: col, ldb: ld, beta: 0, c: stage, ldc: ld)
+            BLAS.parallelGemm(transA: false, transB: false, m: nOutputPlane, n: ld, k: K, alpha: 1,
+                              a: weight.data, lda: K, b: col, ldb: ld, beta: 0, c: stage, ldc: ld)
             for i in 0..<c {
                 let out = output.data + (n0 + i) * outPlane
                 for o in 0..<nOutputPlane {
@@ -131,8 +131,8 @@ public final class SpatialConvolution: Module {
         while n0 < g.n {
             let c = min(nb, g.n - n0), ld = c * P
             let go = stageGradOutput(gradOutput, n0, c, P, stage)
-            BLAS.gemm(transA: true, transB: false, m: K, n: ld, k: nOutputPlane, alpha: 1,
-                      a: weight.data, lda: K, b: go, ldb: ld, beta: 0, c: col, ldc: ld)
+            BLAS.parallelGemm(transA: true, transB: false, m: K, n: ld, k: nOutputPlane, alpha: 1,
+                              a: weight.data, lda: K, b: go, ldb: ld, beta: 0, c: col, ldc: ld)
             for i in 0..<c { col2im(col + i * P, ld: ld, g, gradInput.data + (n0 + i) * inPlane) }
             n0 += c
         }
@@ -142,13 +142,14 @@ public final class SpatialConvolution: Module {
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
         let g = geometry(input), P = g.p, K = kSize
         if usesWinograd {
-            let du = ConvWorkspace.winogradWeightGradient(16 * nOutputPlane * nInputPlane)
+            let du = ConvWorkspace.winogradWeightGradient(16 * nOutputPlane * nInputPlane, thread: 0)
             du.update(repeating: 0, count: 16 * nOutputPlane * nInputPlane)
             WinogradF23.accumulateTransformedWeightGradient(input.data, n: g.n, inPlanes: nInputPlane, h: g.h, w: g.w, pad: padW,
                                                             gradOutput: gradOutput.data, outPlanes: nOutputPlane, into: du)
             WinogradF23.weightGradient(du, outPlanes: nOutputPlane, inPlanes: nInputPlane, scale: scale, into: gradWeight.data)
-            for n in 0..<g.n {
-                for o in 0..<nOutputPlane { gradBias.data[o] += scale * Kernels.sum(gradOutput.data + (n * nOutputPlane + o) * P, P) }
+            let gb = gradBias.data, go = gradOutput.data, planes = nOutputPlane
+            ThreadPool.shared.parallelFor(planes, grain: 4) { outs in
+                for n in 0..<g.n { for o in outs { gb[o] += scale * Kernels.sum(go + (n * planes + o) * P, P) } }
             }
             return
         }
@@ -160,8 +161,8 @@ public final class SpatialConvolution: Module {
             let c = min(nb, g.n - n0), ld = c * P
             for i in 0..<c { im2col(input.data + (n0 + i) * inPlane, g, col + i * P, ld: ld) }
             let go = stageGradOutput(gradOutput, n0, c, P, stage)
-            BLAS.gemm(transA: false, transB: true, m: nOutputPlane, n: K, k: ld, alpha: scale,
-                      a: go, lda: ld, b: col, ldb: ld, beta: 1, c: gradWeight.data, ldc: K)
+            BLAS.parallelGemm(transA: false, transB: true, m: nOutputPlane, n: K, k: ld, alpha: scale,
+                              a: go, lda: ld, b: col, ldb: ld, beta: 1, c: gradWeight.data, ldc: K)
             for o in 0..<nOutputPlane {
                 gradBias.data[o] += scale * Kernels.sum(go + o * ld, ld)
             }

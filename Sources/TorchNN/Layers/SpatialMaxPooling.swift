@@ -27,7 +27,7 @@ public final class SpatialMaxPooling: Module {
         if indices.count < output.count { indices = [Int32](repeating: 0, count: output.count) }
         indices.withUnsafeMutableBufferPointer { idx in
             let inp = input.data, out = output.data
-            for pl in 0..<planes {
+            ThreadPool.shared.parallelFor(planes, grain: 8) { range in for pl in range {
                 let src = inp + pl * H * W, dst = out + pl * oH * oW, di = idx.baseAddress! + pl * oH * oW
                 if kW == 2 && kH == 2 && dW == 2 && dH == 2 && padW == 0 && padH == 0 {
                     SpatialMaxPooling.pool2x2(src, W, dst, di, oH, oW)
@@ -48,7 +48,7 @@ public final class SpatialMaxPooling: Module {
                         di[oh * oW + ow] = Int32(bi)
                     }
                 }
-            }
+            } }
         }
         return output
     }
@@ -75,12 +75,14 @@ public final class SpatialMaxPooling: Module {
         let (planes, H, W, oH, oW) = dims(input)
         precondition(gradOutput.count == output.count, "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
         gradInput.resize(input.shape)
-        gradInput.zero()
         indices.withUnsafeBufferPointer { idx in
             let gi = gradInput.data, go = gradOutput.data
-            for pl in 0..<planes {
-                let dst = gi + pl * H * W, src = go + pl * oH * oW, si = idx.baseAddress! + pl * oH * oW
-                for o in 0..<(oH * oW) { dst[Int(si[o])] += src[o] }
+            ThreadPool.shared.parallelFor(planes, grain: 8) { range in
+                (gi + range.lowerBound * H * W).update(repeating: 0, count: range.count * H * W)
+                for pl in range {
+                    let dst = gi + pl * H * W, src = go + pl * oH * oW, si = idx.baseAddress! + pl * oH * oW
+                    for o in 0..<(oH * oW) { dst[Int(si[o])] += src[o] }
+                }
             }
         }
         return gradInput

@@ -11,7 +11,7 @@ public final class View: Module {
         if input.count == per { return sizes }
         precondition(per > 0 && input.count % per == 0 && input.size(0) * per == input.count,
                      "\(self): cannot view input of size \(input.shape) as \(sizes) or Nx\(sizes)")
-        return Shape([input.size(0)] + sizes.dims)
+        return sizes.prepending(input.size(0))
     }
 
     public override func updateOutput(_ input: Tensor) -> Tensor {

@@ -6,6 +6,7 @@ public final class Adagrad: Optimizer {
     public let learningRateDecay: Float, weightDecay: Float
     private var evalCounter = 0
     private var paramVariance: Tensor?
+    private var losses = StepLosses()
 
     public init(learningRate: Float = 1e-3, learningRateDecay: Float = 0, weightDecay: Float = 0) {
         self.learningRate = learningRate; self.learningRateDecay = learningRateDecay; self.weightDecay = weightDecay
@@ -24,7 +25,7 @@ public final class Adagrad: Optimizer {
             xp[i] -= clr * gp[i] / (pv[i].squareRoot() + 1e-10)
         }
         evalCounter += 1
-        return [fx]
+        return losses.one(fx)
     }
 
     public var state: OptimizerState {

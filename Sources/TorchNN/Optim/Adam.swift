@@ -6,6 +6,7 @@ public final class Adam: Optimizer {
     public let beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float
     private var t = 0
     private var m: Tensor?, v: Tensor?
+    private var losses = StepLosses()
 
     public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
         self.learningRate = learningRate; self.beta1 = beta1; self.beta2 = beta2; self.epsilon = epsilon; self.weightDecay = weightDecay
@@ -26,7 +27,7 @@ public final class Adam: Optimizer {
             vp[i] = b2 * vp[i] + (1 - b2) * gp[i] * gp[i]
             xp[i] -= stepSize * mp[i] / (vp[i].squareRoot() + eps)
         }
-        return [fx]
+        return losses.one(fx)
     }
 
     public var state: OptimizerState {

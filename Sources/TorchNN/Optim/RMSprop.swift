@@ -5,6 +5,7 @@ public final class RMSprop: Optimizer {
     public var learningRate: Float
     public let alpha: Float, epsilon: Float, weightDecay: Float
     private var m: Tensor?
+    private var losses = StepLosses()
 
     public init(learningRate: Float = 1e-2, alpha: Float = 0.99, epsilon: Float = 1e-8, weightDecay: Float = 0) {
         self.learningRate = learningRate; self.alpha = alpha; self.epsilon = epsilon; self.weightDecay = weightDecay
@@ -21,7 +22,7 @@ public final class RMSprop: Optimizer {
             mp[i] = a * mp[i] + (1 - a) * gp[i] * gp[i]
             xp[i] -= lr * gp[i] / (mp[i].squareRoot() + eps)
         }
-        return [fx]
+        return losses.one(fx)
     }
 
     public var state: OptimizerState {

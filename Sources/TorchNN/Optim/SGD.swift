@@ -7,6 +7,7 @@ public final class SGD: Optimizer {
     public let learningRateDecay: Float, weightDecay: Float, momentum: Float, dampening: Float, nesterov: Bool
     private var evalCounter = 0
     private var momentumBuffer: Tensor?
+    private var losses = StepLosses()
 
     public init(learningRate: Float = 1e-3, learningRateDecay: Float = 0, weightDecay: Float = 0,
                 momentum: Float = 0, dampening: Float? = nil, nesterov: Bool = false) {
@@ -21,21 +22,24 @@ public final class SGD: Optimizer {
         let (fx, g) = feval(x)
         precondition(g.count == x.count, "optim.sgd: gradient of \(g.count) values for \(x.count) parameters")
         let n = x.count, xp = x.data, gp = g.data
-        if weightDecay != 0 { BLAS.axpy(n, weightDecay, xp, gp) }
-        if momentum != 0 {
-            if let buf = momentumBuffer {
-                let b = buf.data, mom = momentum, keep = 1 - dampening
-                for i in 0..<n { b[i] = mom * b[i] + keep * gp[i] }
-            } else {
-                momentumBuffer = g.clone()
-            }
-            let b = momentumBuffer!.data
-            if nesterov { BLAS.axpy(n, momentum, b, gp) } else { gp.update(from: b, count: n) }
-        }
+        // The momentum buffer starts as the first gradient (after weight decay).
+        let first = momentum != 0 && momentumBuffer == nil
+        if first { momentumBuffer = Tensor(x.shape) }
+        let b = momentumBuffer?.data
         let clr = learningRate / (1 + Float(evalCounter) * learningRateDecay)
-        BLAS.axpy(n, -clr, gp, xp)
+        let wd = weightDecay, mom = momentum, keep = 1 - dampening, nesterov = self.nesterov
+        // Elementwise: ranges of the vector on the pool's threads (same result for any thread count).
+        ThreadPool.shared.parallelFor(n, grain: 1 << 16) { r in
+            let o = r.lowerBound, k = r.count, x = xp + o, g = gp + o
+            if wd != 0 { BLAS.axpy(k, wd, x, g) }
+            if mom != 0, let b = b.map({ $0 + o }) {
+                if first { b.update(from: g, count: k) } else { for i in 0..<k { b[i] = mom * b[i] + keep * g[i] } }
+                if nesterov { BLAS.axpy(k, mom, b, g) } else { g.update(from: b, count: k) }
+            }
+            BLAS.axpy(k, -clr, g, x)
+        }
         evalCounter += 1
-        return [fx]
+        return losses.one(fx)
     }
 
     public var state: OptimizerState {

@@ -1,0 +1,60 @@
+import XCTest
+@testable import TorchNN
+
+/// The engine's threads: every index runs once, and every threaded module, the split GEMMs and the
+/// optimizer give the one-thread results (within Float rounding where summation orders change).
+final class ThreadPoolTests: XCTestCase {
+    override func tearDown() { ThreadPool.shared.setThreads(1) }
+
+    func testRunAndParallelForCoverEveryIndexOnce() {
+        for threads in [1, 2, 3, 7] {
+            ThreadPool.shared.setThreads(threads)
+            var seen = [Int](repeating: 0, count: threads)
+            seen.withUnsafeMutableBufferPointer { s in ThreadPool.shared.run { t in s[t] += 1 } }
+            XCTAssertEqual(seen, [Int](repeating: 1, count: threads))
+            for (count, grain) in [(0, 1), (1, 1), (5, 1), (100, 7), (1000, 64), (3, 16)] {
+                var hits = [Int](repeating: 0, count: count)
+                hits.withUnsafeMutableBufferPointer { h in
+                    ThreadPool.shared.parallelFor(count, grain: grain) { r in for i in r { h[i] += 1 } }
+                }
+                XCTAssertEqual(hits, [Int](repeating: 1, count: count), "threads \(threads), count \(count), grain \(grain)")
+            }
+        }
+    }
+
+    /// vgg_small's forward, backward and one sgd step on `threads` threads.
+    private func step(threads: Int) -> (output: [Float], params: [Float], grads: [Float], gradInput: [Float]) {
+        ThreadPool.shared.setThreads(threads)
+        let net = ModelRegistry.make("vgg_small", seed: 3)!
+        let (params, grads) = net.getParameters()
+        var rng = RandomGenerator(seed: 11)
+        let x = GradientChecker.random(Shape(6, 3, 48, 48), &rng)
+        let y = Tensor(Shape(6), values: [0, 5, 42, 7, 7, 1])
+        let crit = ClassNLLCriterion()
+        let sgd = SGD(learningRate: 0.1, weightDecay: 1e-3, momentum: 0.9, dampening: 0, nesterov: true)
+        var out: [Float] = [], gi: [Float] = []
+        sgd.step(params) { _ in
+            grads.zero()
+            let o = net.forward(x)
+            let loss = crit.forward(o, y)
+            gi = net.backward(x, crit.backward(o, y)).array
+            out = o.array
+            return (loss, grads)
+        }
+        return (out, params.array, grads.array, gi)
+    }
+
+    func testThreadedModelStepMatchesOneThread() {
+        let one = step(threads: 1)
+        for threads in [2, 3] {
+            let many = step(threads: threads)
+            for (a, b, what) in [(many.output, one.output, "output"), (many.grads, one.grads, "gradients"),
+                                 (many.params, one.params, "parameters after sgd"), (many.gradInput, one.gradInput, "gradInput")] {
+                XCTAssertEqual(a.count, b.count)
+                var worst: Float = 0, scale: Float = 0
+                for i in 0..<b.count { worst = max(worst, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
+                XCTAssertLessThanOrEqual(worst, 1e-4 * max(scale, 1e-3), "\(what) with \(threads) threads differs by \(worst)")
+            }
+        }
+    }
+}
