@@ -3,16 +3,19 @@
 # and with 4 timed steps (same warm-up) and counts the blocks allocated inside the training step
 # (every stack through DataParallelReplica.step: forward, backward, allreduce, optimizer). Allocations
 # outside the step (start-up, evaluation, printing the result) are reported apart and do not count.
+#   bench/allocations.sh [THREADS]   (engine threads; default: the bench default, cores / ranks)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
 command -v python3 >/dev/null || { echo "python3 is needed to read DHAT's output"; exit 1; }
 bin=.build/release/gtsrb-dist
 [ -x "$bin" ] || swift build -c release >/dev/null
+threads=()
+[ $# -ge 1 ] && threads=(--threads "$1")
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 for s in 2 4; do
   valgrind --tool=dhat --num-callers=64 --dhat-out-file="$out/s$s.json" \
-    "$bin" bench --steps "$s" --warmup 1 --batch-size 8 --eval-batch-size 8 >"$out/s$s.log" 2>&1
+    "$bin" bench --steps "$s" --warmup 1 --batch-size 8 --eval-batch-size 8 "${threads[@]}" >"$out/s$s.log" 2>&1
 done
 python3 - "$out" <<'PY'
 import json, sys
