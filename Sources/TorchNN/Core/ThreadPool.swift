@@ -6,7 +6,8 @@ import Darwin
 
 /// The engine's intra-op threads (PyTorch's `set_num_threads`): `run { t in … }` calls the body once
 /// for every thread index t in 0..<threads, the caller being thread 0, and returns when all are done.
-/// Workers are pthreads parked on a condition variable between calls; a call allocates nothing.
+/// Workers are pthreads parked on a condition variable between calls. With one thread a call runs the body
+/// directly; with more it allocates one small block (`withoutActuallyEscaping` boxes the body).
 /// Kernels give each thread its own slice of the work and its own scratch buffers (`ConvWorkspace`).
 /// Modules still run one at a time, as in Torch: `run` must not be called from inside a body.
 public final class ThreadPool: @unchecked Sendable {
