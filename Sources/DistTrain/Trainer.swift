@@ -46,7 +46,6 @@ public final class Trainer {
     public func run() throws -> Outcome {
         let t0 = monotonicSeconds()
         ThreadPool.shared.setThreads(config.threads)
-        BLAS.setThreads(1)  // the pool splits the work; each GEMM runs on the thread that calls it
         try comm.rootOnly { try self.prepareSaveFolder() }
         let data = try DataContext(dataDir: config.data, cacheDir: outputs.cacheDir, crop: config.crop == "roi",
                                    skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)

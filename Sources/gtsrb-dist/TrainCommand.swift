@@ -46,7 +46,7 @@ struct TrainCommand: ParsableCommand {
 
     var models: [String] { model.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
 
-    func config(worldSize: Int) throws -> TrainConfig {
+    func config(worldSize: Int, ranksOnHost: Int = 1) throws -> TrainConfig {
         var c = TrainConfig()
         guard ensemble >= 1, worldSize % ensemble == 0 else {
             throw TrainError("--ensemble \(ensemble) does not fit \(worldSize) ranks: it must be a positive divisor of the number of ranks")
@@ -82,16 +82,14 @@ struct TrainCommand: ParsableCommand {
         c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
         c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
         c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery; c.logEvery = logEvery
-        c.threads = threads ?? 1; c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
+        c.threads = threads ?? TrainConfig.defaultThreads(ranksOnHost: ranksOnHost); c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
         return c
     }
 
     func run() throws {
         withWorld { comm in
-            let ranksOnHost = comm.ranksOnHost()  // collective: every rank asks
-            var c: TrainConfig
-            do { c = try config(worldSize: comm.size) } catch let e as TrainError { throw TrainError(e.message, collective: true) }
-            if threads == nil { c.threads = TrainConfig.defaultThreads(ranksOnHost: ranksOnHost) }
+            let c: TrainConfig
+            do { c = try config(worldSize: comm.size, ranksOnHost: comm.ranksOnHost()) } catch let e as TrainError { throw TrainError(e.message, collective: true) }
             if comm.isRoot {
                 let json = try JSONEncoder().encode(c)
                 print("gtsrb-dist train: world size \(comm.size); configuration \(String(decoding: json, as: UTF8.self))")

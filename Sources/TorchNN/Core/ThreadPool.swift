@@ -31,9 +31,10 @@ public final class ThreadPool: @unchecked Sendable {
     }
 
     /// Uses `n` threads (clamped to 1…maxThreads) from now on; starts the workers that are missing.
-    /// Workers beyond `n` stay parked.
+    /// Workers beyond `n` stay parked. OpenBLAS is set to one thread: each GEMM runs on the thread that calls it.
     public func setThreads(_ n: Int) {
         let n = min(max(1, n), ThreadPool.maxThreads)
+        BLAS.setThreads(1)
         pthread_mutex_lock(mutex)
         let from = started, current = generation
         started = max(started, n - 1)

@@ -117,11 +117,12 @@ enum WinogradF23 {
                          u: UnsafePointer<Float>, outPlanes: Int, bias: UnsafePointer<Float>?,
                          into y: UnsafeMutablePointer<Float>) {
         let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
+        let paddedSize = g.images * inPlanes * g.planeSize
         g.forEachBlock(padImages: { n0, c, t, first in
-            g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t), zero: first)
+            g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(paddedSize, thread: t), zero: first)
         }) { n0, c, rows, t in
             let bt = rows.count * g.tW, T = c * bt
-            let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t)
+            let padded = ConvWorkspace.winogradPadded(paddedSize, thread: t)
             let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
             // Slack: the last group of tiles loads `lanes` values from every ξ-plane.
             let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
@@ -155,18 +156,19 @@ enum WinogradF23 {
         for t in stride(from: 1, through: helpers, by: 1) {
             ConvWorkspace.winogradWeightGradient(size, thread: t).update(repeating: 0, count: size)
         }
+        let paddedSize = g.images * inPlanes * g.planeSize, paddedGradSize = g.images * outPlanes * gPlane
         g.forEachBlock(padImages: { n0, c, t, first in
-            g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t), zero: first)
-            let paddedGrad = ConvWorkspace.winogradPaddedGradient(g.images * outPlanes * gPlane, thread: t)
-            if first { paddedGrad.update(repeating: 0, count: g.images * outPlanes * gPlane) }
+            g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(paddedSize, thread: t), zero: first)
+            let paddedGrad = ConvWorkspace.winogradPaddedGradient(paddedGradSize, thread: t)
+            if first { paddedGrad.update(repeating: 0, count: paddedGradSize) }
             for p in 0..<(c * outPlanes) {
                 let src = dy + (n0 * outPlanes + p) * g.oH * g.oW, dst = paddedGrad + p * gPlane
                 for r in 0..<g.oH { (dst + r * gW).update(from: src + r * g.oW, count: g.oW) }
             }
         }) { n0, c, rows, t in
             let bt = rows.count * g.tW, T = c * bt
-            let padded = ConvWorkspace.winogradPadded(g.images * inPlanes * g.planeSize, thread: t)
-            let paddedGrad = ConvWorkspace.winogradPaddedGradient(g.images * outPlanes * gPlane, thread: t)
+            let padded = ConvWorkspace.winogradPadded(paddedSize, thread: t)
+            let paddedGrad = ConvWorkspace.winogradPaddedGradient(paddedGradSize, thread: t)
             let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
             let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
             let acc = t == 0 ? du : ConvWorkspace.winogradWeightGradient(size, thread: t)
