@@ -10,16 +10,22 @@ final class ThreadPoolTests: XCTestCase {
         for threads in [1, 2, 3, 7] {
             ThreadPool.shared.setThreads(threads)
             var seen = [Int](repeating: 0, count: threads)
-            seen.withUnsafeMutableBufferPointer { s in ThreadPool.shared.run { t in s[t] += 1 } }
+            seen.withUnsafeMutableBufferPointer { s in ThreadPool.shared.run(Count(seen: s.baseAddress!)) }
             XCTAssertEqual(seen, [Int](repeating: 1, count: threads))
             for (count, grain) in [(0, 1), (1, 1), (5, 1), (100, 7), (1000, 64), (3, 16)] {
                 var hits = [Int](repeating: 0, count: count)
                 hits.withUnsafeMutableBufferPointer { h in
-                    ThreadPool.shared.parallelFor(count, grain: grain) { r in for i in r { h[i] += 1 } }
+                    ThreadPool.shared.parallelFor(count, grain: grain, h.baseAddress) { h, r in for i in r { h![i] += 1 } }
                 }
                 XCTAssertEqual(hits, [Int](repeating: 1, count: count), "threads \(threads), count \(count), grain \(grain)")
             }
         }
+    }
+
+    /// Counts the calls for each thread index.
+    private struct Count: ParallelWork {
+        let seen: UnsafeMutablePointer<Int>
+        func run(thread t: Int) { seen[t] += 1 }
     }
 
     /// vgg_small's forward, backward and one sgd step on `threads` threads.

@@ -26,17 +26,19 @@ public enum BLAS {
         let pool = ThreadPool.shared
         // Below ~2 MFLOP per thread the split costs more than it saves.
         let grain = max(1, (1 << 20) / max(1, (n >= m ? m : n) * k))
+        let g = (transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc)
         if n >= m {
-            pool.parallelFor(n, grain: max(grain, 16)) { cols in
-                gemm(transA: transA, transB: transB, m: m, n: cols.count, k: k, alpha: alpha, a: a, lda: lda,
-                     b: transB ? b + cols.lowerBound * ldb : b + cols.lowerBound, ldb: ldb,
-                     beta: beta, c: c + cols.lowerBound, ldc: ldc)
+            pool.parallelFor(n, grain: max(grain, 16), g) { g, cols in
+                BLAS.gemm(transA: g.transA, transB: g.transB, m: g.m, n: cols.count, k: g.k, alpha: g.alpha, a: g.a, lda: g.lda,
+                     b: g.transB ? g.b + cols.lowerBound * g.ldb : g.b + cols.lowerBound, ldb: g.ldb,
+                     beta: g.beta, c: g.c + cols.lowerBound, ldc: g.ldc)
             }
         } else {
-            pool.parallelFor(m, grain: max(grain, 4)) { rows in
-                gemm(transA: transA, transB: transB, m: rows.count, n: n, k: k, alpha: alpha,
-                     a: transA ? a + rows.lowerBound : a + rows.lowerBound * lda, lda: lda, b: b, ldb: ldb,
-                     beta: beta, c: c + rows.lowerBound * ldc, ldc: ldc)
+            pool.parallelFor(m, grain: max(grain, 4), g) { g, rows in
+                BLAS.gemm(transA: g.transA, transB: g.transB, m: rows.count, n: g.n, k: g.k, alpha: g.alpha,
+                     a: g.transA ? g.a + rows.lowerBound : g.a + rows.lowerBound * g.lda, lda: g.lda, b: g.b, ldb: g.ldb,
+                     beta: g.beta, c: g.c + rows.lowerBound * g.ldc, ldc: g.ldc)
             }
         }
     }

@@ -4,12 +4,13 @@ import Glibc
 import Darwin
 #endif
 
-/// The engine's intra-op threads (PyTorch's `set_num_threads`): `run { t in … }` calls the body once
+/// The engine's intra-op threads (PyTorch's `set_num_threads`): `run(work)` calls `work.run(thread: t)` once
 /// for every thread index t in 0..<threads, the caller being thread 0, and returns when all are done.
-/// Workers are pthreads parked on a condition variable between calls. With one thread a call runs the body
-/// directly; with more it allocates one small block (`withoutActuallyEscaping` boxes the body).
+/// Workers are pthreads parked on a condition variable between calls. Nothing is allocated per call: the work
+/// is a value on the caller's stack, handed to the workers as a pointer and its type (a Swift closure would
+/// have to be boxed to cross threads). `parallelFor` takes a non-capturing closure and the values it needs.
 /// Kernels give each thread its own slice of the work and its own scratch buffers (`ConvWorkspace`).
-/// Modules still run one at a time, as in Torch: `run` must not be called from inside a body.
+/// Modules still run one at a time, as in Torch: `run` must not be called from inside a work item.
 public final class ThreadPool: @unchecked Sendable {
     /// The process's pool, used by every module. One thread until `setThreads` asks for more.
     public static let shared = ThreadPool()
@@ -21,7 +22,8 @@ public final class ThreadPool: @unchecked Sendable {
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let finished = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     // Guarded by `mutex`.
-    private var job: ((Int) -> Void)?
+    /// The work of the current call: a pointer to it on the caller's stack, and its type.
+    private var job: (work: UnsafeRawPointer, type: any ParallelWork.Type)?
     private var generation = 0, pending = 0, started = 0
 
     private init() {
@@ -44,18 +46,18 @@ public final class ThreadPool: @unchecked Sendable {
         for index in (from + 1)..<max(from + 1, n) { spawn(index, after: current) }
     }
 
-    /// Calls `body(t)` for t in 0..<threads concurrently and waits for all of them.
-    public func run(_ body: (Int) -> Void) {
+    /// Calls `work.run(thread: t)` for t in 0..<threads concurrently and waits for all of them.
+    public func run<Work: ParallelWork>(_ work: Work) {
         let n = threads
-        if n == 1 { body(0); return }
-        withoutActuallyEscaping(body) { body in
+        if n == 1 { work.run(thread: 0); return }
+        withUnsafePointer(to: work) { p in
             pthread_mutex_lock(mutex)
-            job = body
+            job = (UnsafeRawPointer(p), Work.self)
             pending = n - 1
             generation += 1
             pthread_cond_broadcast(wake)
             pthread_mutex_unlock(mutex)
-            body(0)
+            p.pointee.run(thread: 0)
             pthread_mutex_lock(mutex)
             while pending > 0 { pthread_cond_wait(finished, mutex) }
             job = nil
@@ -63,14 +65,21 @@ public final class ThreadPool: @unchecked Sendable {
         }
     }
 
-    /// Calls `body` on contiguous parts of 0..<count, one per thread, in parallel; on the caller alone
-    /// when there is one thread or fewer than `grain` items per thread.
-    public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
+    /// Calls `body(args, range)` on contiguous parts of 0..<count, one per thread, in parallel; on the caller
+    /// alone when there is one thread or fewer than `grain` items per thread. Pass what `body` needs in
+    /// `args`: a closure that captures nothing costs nothing, one that captures gets its context allocated
+    /// on every call (correct, but `bench/allocations.sh` counts it).
+    public func parallelFor<Args>(_ count: Int, grain: Int = 1, _ args: Args, _ body: @escaping (Args, Range<Int>) -> Void) {
         let n = threads
-        if n == 1 || count < 2 * max(1, grain) { body(0..<count); return }
-        let parts = min(n, count / max(1, grain))
-        run { t in
-            if t < parts { body(ThreadPool.slice(count, thread: t, of: parts)) }
+        if n == 1 || count < 2 * max(1, grain) { body(args, 0..<count); return }
+        run(Loop(count: count, parts: min(n, count / max(1, grain)), args: args, body: body))
+    }
+
+    /// `parallelFor`'s work: part t of `parts`.
+    private struct Loop<Args>: ParallelWork {
+        let count: Int, parts: Int, args: Args, body: (Args, Range<Int>) -> Void
+        func run(thread t: Int) {
+            if t < parts { body(args, ThreadPool.slice(count, thread: t, of: parts)) }
         }
     }
 
@@ -102,9 +111,9 @@ public final class ThreadPool: @unchecked Sendable {
         while true {
             while self.generation == seen { pthread_cond_wait(wake, mutex) }
             seen = self.generation
-            guard index < threads, let body = job else { continue }
+            guard index < threads, let job else { continue }
             pthread_mutex_unlock(mutex)
-            body(index)
+            job.type.run(job.work, thread: index)
             pthread_mutex_lock(mutex)
             pending -= 1
             if pending == 0 { pthread_cond_signal(finished) }

@@ -17,9 +17,11 @@ enum WinogradF23 {
     /// g'[i][o] = weight[o][i] rotated by 180°, so U is 16 × inPlanes × outPlanes.
     static func transformWeights(_ weight: UnsafePointer<Float>, outPlanes: Int, inPlanes: Int,
                                  forGradInput: Bool, into u: UnsafeMutablePointer<Float>) {
-        let plane = outPlanes * inPlanes
-        ThreadPool.shared.parallelFor(outPlanes, grain: 4) { outs in for o in outs {
-            for i in 0..<inPlanes {
+        let args = (weight: weight, outPlanes: outPlanes, inPlanes: inPlanes, forGradInput: forGradInput, u: u)
+        ThreadPool.shared.parallelFor(outPlanes, grain: 4, args) { args, outs in
+            let (weight, outPlanes, inPlanes, forGradInput, u) = args
+            let plane = outPlanes * inPlanes
+            for o in outs { for i in 0..<inPlanes {
                 let w = weight + (o * inPlanes + i) * 9
                 @inline(__always) func g(_ r: Int, _ c: Int) -> Float { forGradInput ? w[8 - 3 * r - c] : w[3 * r + c] }
                 let dst = forGradInput ? u + i * outPlanes + o : u + o * inPlanes + i
@@ -37,8 +39,8 @@ enum WinogradF23 {
                     dst[(4 * r + 2) * plane] = 0.5 * (a - b + c)
                     dst[(4 * r + 3) * plane] = c
                 }
-            }
-        } }
+            } }
+        }
     }
 
     /// Tiles transformed together (one SIMD lane each).
@@ -71,18 +73,24 @@ enum WinogradF23 {
             rows = tiles <= blockTiles ? tH : max(1, blockTiles / tW)
         }
 
-        /// Calls `body(n0, c, rows, t)` for every block (images n0..<n0+c, tile `rows` of each) on thread t
-        /// of the pool; each thread takes a contiguous run of blocks and calls `padImages(n0, c, t, first)`
+        /// Calls `pass.block(n0, c, rows, t)` for every block (images n0..<n0+c, tile `rows` of each) on thread t
+        /// of the pool; each thread takes a contiguous run of blocks and calls `pass.padImages(n0, c, t, first)`
         /// before its first block of every image group (`first`: its first call of this pass).
-        func forEachBlock(padImages: (Int, Int, Int, Bool) -> Void, _ body: (Int, Int, Range<Int>, Int) -> Void) {
-            let pool = ThreadPool.shared, groups = rowGroups, count = blocks
-            pool.run { t in
+        func forEachBlock<Pass: BlockPass>(_ pass: Pass) {
+            ThreadPool.shared.run(Blocks(tiling: self, pass: pass, threads: ThreadPool.shared.threads))
+        }
+
+        /// `forEachBlock`'s work for the pool.
+        private struct Blocks<Pass: BlockPass>: ParallelWork {
+            let tiling: Tiling, pass: Pass, threads: Int
+            func run(thread t: Int) {
+                let g = tiling, groups = g.rowGroups
                 var padded = -1
-                for b in ThreadPool.slice(count, thread: t, of: pool.threads) {
-                    let group = b / groups, n0 = group * images, c = min(images, n - n0)
-                    if group != padded { padImages(n0, c, t, padded < 0); padded = group }
-                    let ty0 = (b % groups) * rows
-                    body(n0, c, ty0..<min(tH, ty0 + rows), t)
+                for b in ThreadPool.slice(g.blocks, thread: t, of: threads) {
+                    let group = b / groups, n0 = group * g.images, c = min(g.images, g.n - n0)
+                    if group != padded { pass.padImages(n0, c, thread: t, first: padded < 0); padded = group }
+                    let ty0 = (b % groups) * g.rows
+                    pass.block(n0, c, rows: ty0..<min(g.tH, ty0 + g.rows), thread: t)
                 }
             }
         }
@@ -110,6 +118,14 @@ enum WinogradF23 {
         }
     }
 
+    /// One pass over the blocks of tiles of a batch (`Tiling.forEachBlock`).
+    private protocol BlockPass {
+        /// Copies images n0..<n0+c into thread t's padded buffers (`first`: t's first call in this pass).
+        func padImages(_ n0: Int, _ c: Int, thread t: Int, first: Bool)
+        /// Processes tile `rows` of images n0..<n0+c on thread t.
+        func block(_ n0: Int, _ c: Int, rows: Range<Int>, thread t: Int)
+    }
+
     /// y[n][o] = Σᵢ x[n][i] ⋆ g[o][i] (+ bias[o]): a 3×3 stride-1 cross-correlation with zero padding `pad`
     /// on each side. x: n×inPlanes×h×w; y: n×outPlanes×(h+2pad−2)×(w+2pad−2), overwritten; u from
     /// `transformWeights` (outPlanes × inPlanes per ξ). Blocks of tiles run on the `ThreadPool`.
@@ -117,10 +133,20 @@ enum WinogradF23 {
                          u: UnsafePointer<Float>, outPlanes: Int, bias: UnsafePointer<Float>?,
                          into y: UnsafeMutablePointer<Float>) {
         let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
-        let paddedSize = g.images * inPlanes * g.planeSize
-        g.forEachBlock(padImages: { n0, c, t, first in
+        g.forEachBlock(ConvolvePass(g: g, x: x, inPlanes: inPlanes, u: u, outPlanes: outPlanes, bias: bias, y: y))
+    }
+
+    /// `convolve`'s blocks: V, sixteen GEMMs M = U·V, then Y = Aᵀ M A into y.
+    private struct ConvolvePass: BlockPass {
+        let g: Tiling, x: UnsafePointer<Float>, inPlanes: Int, u: UnsafePointer<Float>, outPlanes: Int
+        let bias: UnsafePointer<Float>?, y: UnsafeMutablePointer<Float>
+        var paddedSize: Int { g.images * inPlanes * g.planeSize }
+
+        func padImages(_ n0: Int, _ c: Int, thread t: Int, first: Bool) {
             g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(paddedSize, thread: t), zero: first)
-        }) { n0, c, rows, t in
+        }
+
+        func block(_ n0: Int, _ c: Int, rows: Range<Int>, thread t: Int) {
             let bt = rows.count * g.tW, T = c * bt
             let padded = ConvWorkspace.winogradPadded(paddedSize, thread: t)
             let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
@@ -150,14 +176,27 @@ enum WinogradF23 {
                                                     gradOutput dy: UnsafePointer<Float>, outPlanes: Int,
                                                     into du: UnsafeMutablePointer<Float>) {
         let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
-        // gradOutput planes padded with zeros to whole tiles (2·tH rows) and whole groups of lanes.
-        let gW = g.pW, gPlane = 2 * g.tH * gW, size = 16 * outPlanes * inPlanes
-        let helpers = ThreadPool.shared.threads - 1
+        let size = 16 * outPlanes * inPlanes, helpers = ThreadPool.shared.threads - 1
         for t in stride(from: 1, through: helpers, by: 1) {
             ConvWorkspace.winogradWeightGradient(size, thread: t).update(repeating: 0, count: size)
         }
-        let paddedSize = g.images * inPlanes * g.planeSize, paddedGradSize = g.images * outPlanes * gPlane
-        g.forEachBlock(padImages: { n0, c, t, first in
+        g.forEachBlock(WeightGradientPass(g: g, x: x, inPlanes: inPlanes, dy: dy, outPlanes: outPlanes, du: du))
+        for t in stride(from: 1, through: helpers, by: 1) {
+            BLAS.axpy(size, 1, ConvWorkspace.winogradWeightGradient(size, thread: t), du)
+        }
+    }
+
+    /// `accumulateTransformedWeightGradient`'s blocks: V and A dY Aᵀ, then sixteen GEMMs into the thread's dU.
+    private struct WeightGradientPass: BlockPass {
+        let g: Tiling, x: UnsafePointer<Float>, inPlanes: Int, dy: UnsafePointer<Float>, outPlanes: Int
+        let du: UnsafeMutablePointer<Float>
+        var paddedSize: Int { g.images * inPlanes * g.planeSize }
+        /// gradOutput planes padded with zeros to whole tiles (2·tH rows) and whole groups of lanes.
+        var gW: Int { g.pW }
+        var gPlane: Int { 2 * g.tH * gW }
+        var paddedGradSize: Int { g.images * outPlanes * gPlane }
+
+        func padImages(_ n0: Int, _ c: Int, thread t: Int, first: Bool) {
             g.pad(x, n0, c, planes: inPlanes, into: ConvWorkspace.winogradPadded(paddedSize, thread: t), zero: first)
             let paddedGrad = ConvWorkspace.winogradPaddedGradient(paddedGradSize, thread: t)
             if first { paddedGrad.update(repeating: 0, count: paddedGradSize) }
@@ -165,8 +204,10 @@ enum WinogradF23 {
                 let src = dy + (n0 * outPlanes + p) * g.oH * g.oW, dst = paddedGrad + p * gPlane
                 for r in 0..<g.oH { (dst + r * gW).update(from: src + r * g.oW, count: g.oW) }
             }
-        }) { n0, c, rows, t in
-            let bt = rows.count * g.tW, T = c * bt
+        }
+
+        func block(_ n0: Int, _ c: Int, rows: Range<Int>, thread t: Int) {
+            let bt = rows.count * g.tW, T = c * bt, size = 16 * outPlanes * inPlanes
             let padded = ConvWorkspace.winogradPadded(paddedSize, thread: t)
             let paddedGrad = ConvWorkspace.winogradPaddedGradient(paddedGradSize, thread: t)
             let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
@@ -185,38 +226,39 @@ enum WinogradF23 {
                           beta: 1, c: acc + xi * outPlanes * inPlanes, ldc: inPlanes)
             }
         }
-        for t in stride(from: 1, through: helpers, by: 1) {
-            BLAS.axpy(size, 1, ConvWorkspace.winogradWeightGradient(size, thread: t), du)
-        }
     }
 
     /// gradWeight[o][i] += scale · Gᵀ dU[·][o][i] G (3×3 from 4×4), with Gᵀ = [1 ½ ½ 0; 0 ½ -½ 0; 0 ½ ½ 1].
     static func weightGradient(_ du: UnsafePointer<Float>, outPlanes: Int, inPlanes: Int, scale: Float,
                                into gradWeight: UnsafeMutablePointer<Float>) {
-        let plane = outPlanes * inPlanes
-        ThreadPool.shared.parallelFor(plane, grain: 256) { ks in for k in ks {
-            @inline(__always) func x(_ r: Int, _ c: Int) -> Float { du[(4 * r + c) * plane + k] }
-            let gw = gradWeight + k * 9
-            for c in 0..<3 {
-                // Column c of (Gᵀ X) G from the columns of Gᵀ X.
-                @inline(__always) func t(_ r: Int, _ j: Int) -> Float {
-                    switch r {
-                    case 0: return x(0, j) + 0.5 * (x(1, j) + x(2, j))
-                    case 1: return 0.5 * (x(1, j) - x(2, j))
-                    default: return 0.5 * (x(1, j) + x(2, j)) + x(3, j)
-                    }
-                }
-                for r in 0..<3 {
-                    let value: Float
-                    switch c {
-                    case 0: value = t(r, 0) + 0.5 * (t(r, 1) + t(r, 2))
-                    case 1: value = 0.5 * (t(r, 1) - t(r, 2))
-                    default: value = 0.5 * (t(r, 1) + t(r, 2)) + t(r, 3)
-                    }
-                    gw[3 * r + c] += scale * value
+        ThreadPool.shared.parallelFor(outPlanes * inPlanes, grain: 256, (du, outPlanes * inPlanes, scale, gradWeight)) { a, ks in
+            for k in ks { WinogradF23.kernelGradient(a.0, plane: a.1, k, scale: a.2, into: a.3 + k * 9) }
+        }
+    }
+
+    /// gw (3×3) += scale · Gᵀ X G for X the 4×4 of kernel k in dU (`plane` kernels per ξ).
+    @inline(__always)
+    private static func kernelGradient(_ du: UnsafePointer<Float>, plane: Int, _ k: Int, scale: Float, into gw: UnsafeMutablePointer<Float>) {
+        @inline(__always) func x(_ r: Int, _ c: Int) -> Float { du[(4 * r + c) * plane + k] }
+        for c in 0..<3 {
+            // Column c of (Gᵀ X) G from the columns of Gᵀ X.
+            @inline(__always) func t(_ r: Int, _ j: Int) -> Float {
+                switch r {
+                case 0: return x(0, j) + 0.5 * (x(1, j) + x(2, j))
+                case 1: return 0.5 * (x(1, j) - x(2, j))
+                default: return 0.5 * (x(1, j) + x(2, j)) + x(3, j)
                 }
             }
-        } }
+            for r in 0..<3 {
+                let value: Float
+                switch c {
+                case 0: value = t(r, 0) + 0.5 * (t(r, 1) + t(r, 2))
+                case 1: value = 0.5 * (t(r, 1) - t(r, 2))
+                default: value = 0.5 * (t(r, 1) + t(r, 2)) + t(r, 3)
+                }
+                gw[3 * r + c] += scale * value
+            }
+        }
     }
 
     @inline(__always) private static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {

@@ -48,29 +48,36 @@ open class BatchNormalization: Module {
             precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
         }
         // Channels are independent: spread over the pool's threads (same result for any thread count).
-        ThreadPool.shared.parallelFor(C) { channels in for c in channels {
-            var mean: Float, invStd: Float
-            if isTraining {
-                // Float sums within a plane (vectorised), Double across planes.
-                var sum = 0.0
-                for n in 0..<N { sum += Double(Kernels.sum(x + (n * C + c) * S, S)) }
-                let mu = sum / m
-                var sq = 0.0
-                for n in 0..<N { sq += Double(Kernels.squaredDeviation(x + (n * C + c) * S, S, Float(mu))) }
-                mean = Float(mu)
-                invStd = Float(1 / (sq / m + Double(eps)).squareRoot())
-                saveMean.data[c] = mean; saveInvStd.data[c] = invStd
-                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean
-                runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * Float(sq / (m - 1))
-            } else {
-                mean = runningMean.data[c]
-                invStd = 1 / (runningVar.data[c] + eps).squareRoot()
-            }
-            let w = affine ? weight.data[c] : 1, b = affine ? bias.data[c] : 0
-            let a = invStd * w, k = b - mean * a
-            for n in 0..<N { Kernels.affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, k) }
-        } }
+        ThreadPool.shared.parallelFor(C, (bn: self, x: x, y: y, n: N, s: S, m: m)) { a, channels in
+            for c in channels { a.bn.forwardChannel(c, a.x, a.y, a.n, a.s, a.m) }
+        }
         return output
+    }
+
+    /// Channel c of the forward pass (N images, S values per image and channel, m = N·S).
+    @inline(__always)
+    private func forwardChannel(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ m: Double) {
+        let C = nOutput
+        var mean: Float, invStd: Float
+        if isTraining {
+            // Float sums within a plane (vectorised), Double across planes.
+            var sum = 0.0
+            for n in 0..<N { sum += Double(Kernels.sum(x + (n * C + c) * S, S)) }
+            let mu = sum / m
+            var sq = 0.0
+            for n in 0..<N { sq += Double(Kernels.squaredDeviation(x + (n * C + c) * S, S, Float(mu))) }
+            mean = Float(mu)
+            invStd = Float(1 / (sq / m + Double(eps)).squareRoot())
+            saveMean.data[c] = mean; saveInvStd.data[c] = invStd
+            runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean
+            runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * Float(sq / (m - 1))
+        } else {
+            mean = runningMean.data[c]
+            invStd = 1 / (runningVar.data[c] + eps).squareRoot()
+        }
+        let w = affine ? weight.data[c] : 1, b = affine ? bias.data[c] : 0
+        let a = invStd * w, k = b - mean * a
+        for n in 0..<N { Kernels.affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, k) }
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
@@ -79,44 +86,60 @@ open class BatchNormalization: Module {
         gradInput.resize(input.shape)
         let x = input.data, go = gradOutput.data, gi = gradInput.data
         let m = Float(N * S)
-        ThreadPool.shared.parallelFor(C) { channels in for c in channels {
-            let w = affine ? weight.data[c] : 1
-            if isTraining {
-                let mean = saveMean.data[c], invStd = saveInvStd.data[c]
-                var sumG: Float = 0, dot: Float = 0
-                for n in 0..<N {
-                    let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
-                    sumG += sg; dot += sd
-                }
-                // dx = w·invStd·(g − mean(g) − x̂·mean(g·x̂))
-                let k = dot * invStd * invStd / m, gMean = sumG / m, a = w * invStd
-                for n in 0..<N {
-                    let o = (n * C + c) * S
-                    Kernels.batchNormBackward(x + o, go + o, gi + o, S, mean: mean, gMean: gMean, k: k, a: a)
-                }
-            } else {
-                let a = w / (runningVar.data[c] + eps).squareRoot()
-                for n in 0..<N { Kernels.affine(go + (n * C + c) * S, gi + (n * C + c) * S, S, a, 0) }
-            }
-        } }
+        ThreadPool.shared.parallelFor(C, (bn: self, x: x, go: go, gi: gi, n: N, s: S, m: m)) { a, channels in
+            for c in channels { a.bn.gradInputChannel(c, a.x, a.go, a.gi, a.n, a.s, a.m) }
+        }
         return gradInput
+    }
+
+    /// Channel c of updateGradInput.
+    @inline(__always)
+    private func gradInputChannel(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+                                  _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ m: Float) {
+        let C = nOutput
+        let w = affine ? weight.data[c] : 1
+        if isTraining {
+            let mean = saveMean.data[c], invStd = saveInvStd.data[c]
+            var sumG: Float = 0, dot: Float = 0
+            for n in 0..<N {
+                let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
+                sumG += sg; dot += sd
+            }
+            // dx = w·invStd·(g − mean(g) − x̂·mean(g·x̂))
+            let k = dot * invStd * invStd / m, gMean = sumG / m, a = w * invStd
+            for n in 0..<N {
+                let o = (n * C + c) * S
+                Kernels.batchNormBackward(x + o, go + o, gi + o, S, mean: mean, gMean: gMean, k: k, a: a)
+            }
+        } else {
+            let a = w / (runningVar.data[c] + eps).squareRoot()
+            for n in 0..<N { Kernels.affine(go + (n * C + c) * S, gi + (n * C + c) * S, S, a, 0) }
+        }
     }
 
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
         guard affine else { return }
         let (N, C, S) = dims(input)
         let x = input.data, go = gradOutput.data
-        ThreadPool.shared.parallelFor(C) { channels in for c in channels {
-            let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
-            let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
-            var sumG: Float = 0, dot: Float = 0
-            for n in 0..<N {
-                let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
-                sumG += sg; dot += sd
-            }
-            gradWeight.data[c] += scale * dot * invStd
-            gradBias.data[c] += scale * sumG
-        } }
+        ThreadPool.shared.parallelFor(C, (bn: self, x: x, go: go, n: N, s: S, scale: scale)) { a, channels in
+            for c in channels { a.bn.accGradChannel(c, a.x, a.go, a.n, a.s, a.scale) }
+        }
+    }
+
+    /// Channel c of accGradParameters.
+    @inline(__always)
+    private func accGradChannel(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+                                _ N: Int, _ S: Int, _ scale: Float) {
+        let C = nOutput
+        let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
+        let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
+        var sumG: Float = 0, dot: Float = 0
+        for n in 0..<N {
+            let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
+            sumG += sg; dot += sd
+        }
+        gradWeight.data[c] += scale * dot * invStd
+        gradBias.data[c] += scale * sumG
     }
 
     public override func parameters() -> (params: [Tensor], grads: [Tensor]) {

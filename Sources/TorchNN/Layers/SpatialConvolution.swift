@@ -147,9 +147,9 @@ public final class SpatialConvolution: Module {
             WinogradF23.accumulateTransformedWeightGradient(input.data, n: g.n, inPlanes: nInputPlane, h: g.h, w: g.w, pad: padW,
                                                             gradOutput: gradOutput.data, outPlanes: nOutputPlane, into: du)
             WinogradF23.weightGradient(du, outPlanes: nOutputPlane, inPlanes: nInputPlane, scale: scale, into: gradWeight.data)
-            let gb = gradBias.data, go = gradOutput.data, planes = nOutputPlane
-            ThreadPool.shared.parallelFor(planes, grain: 4) { outs in
-                for n in 0..<g.n { for o in outs { gb[o] += scale * Kernels.sum(go + (n * planes + o) * P, P) } }
+            let args = (gb: gradBias.data, go: gradOutput.data, n: g.n, planes: nOutputPlane, p: P, scale: scale)
+            ThreadPool.shared.parallelFor(nOutputPlane, grain: 4, args) { a, outs in
+                for n in 0..<a.n { for o in outs { a.gb[o] += a.scale * Kernels.sum(a.go + (n * a.planes + o) * a.p, a.p) } }
             }
             return
         }

@@ -26,31 +26,39 @@ public final class SpatialMaxPooling: Module {
         output.resize(input.rank == 4 ? Shape(input.size(0), input.size(1), oH, oW) : Shape(input.size(0), oH, oW))
         if indices.count < output.count { indices = [Int32](repeating: 0, count: output.count) }
         indices.withUnsafeMutableBufferPointer { idx in
-            let inp = input.data, out = output.data
-            ThreadPool.shared.parallelFor(planes, grain: 8) { range in for pl in range {
-                let src = inp + pl * H * W, dst = out + pl * oH * oW, di = idx.baseAddress! + pl * oH * oW
-                if kW == 2 && kH == 2 && dW == 2 && dH == 2 && padW == 0 && padH == 0 {
-                    SpatialMaxPooling.pool2x2(src, W, dst, di, oH, oW)
-                    continue
+            let args = (pool: self, input: input.data, output: output.data, indices: idx.baseAddress!, H: H, W: W, oH: oH, oW: oW)
+            ThreadPool.shared.parallelFor(planes, grain: 8, args) { a, range in
+                for pl in range {
+                    a.pool.poolPlane(a.input + pl * a.H * a.W, a.H, a.W, a.output + pl * a.oH * a.oW, a.indices + pl * a.oH * a.oW, a.oH, a.oW)
                 }
-                for oh in 0..<oH {
-                    let h0 = max(oh * dH - padH, 0), h1 = min(oh * dH - padH + kH, H)
-                    for ow in 0..<oW {
-                        let w0 = max(ow * dW - padW, 0), w1 = min(ow * dW - padW + kW, W)
-                        var best = -Float.infinity, bi = h0 * W + w0
-                        for ih in h0..<h1 {
-                            let row = src + ih * W
-                            for iw in w0..<w1 where row[iw] > best || row[iw].isNaN {
-                                best = row[iw]; bi = ih * W + iw
-                            }
-                        }
-                        dst[oh * oW + ow] = best
-                        di[oh * oW + ow] = Int32(bi)
-                    }
-                }
-            } }
+            }
         }
         return output
+    }
+
+    /// The maxima of one H×W plane into dst (oH×oW) and their positions within the plane into di.
+    @inline(__always)
+    private func poolPlane(_ src: UnsafeMutablePointer<Float>, _ H: Int, _ W: Int,
+                           _ dst: UnsafeMutablePointer<Float>, _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int) {
+        if kW == 2 && kH == 2 && dW == 2 && dH == 2 && padW == 0 && padH == 0 {
+            SpatialMaxPooling.pool2x2(src, W, dst, di, oH, oW)
+            return
+        }
+        for oh in 0..<oH {
+            let h0 = max(oh * dH - padH, 0), h1 = min(oh * dH - padH + kH, H)
+            for ow in 0..<oW {
+                let w0 = max(ow * dW - padW, 0), w1 = min(ow * dW - padW + kW, W)
+                var best = -Float.infinity, bi = h0 * W + w0
+                for ih in h0..<h1 {
+                    let row = src + ih * W
+                    for iw in w0..<w1 where row[iw] > best || row[iw].isNaN {
+                        best = row[iw]; bi = ih * W + iw
+                    }
+                }
+                dst[oh * oW + ow] = best
+                di[oh * oW + ow] = Int32(bi)
+            }
+        }
     }
 
     /// The common 2×2 stride-2 window without padding.
@@ -77,11 +85,12 @@ public final class SpatialMaxPooling: Module {
         gradInput.resize(input.shape)
         indices.withUnsafeBufferPointer { idx in
             let gi = gradInput.data, go = gradOutput.data
-            ThreadPool.shared.parallelFor(planes, grain: 8) { range in
-                (gi + range.lowerBound * H * W).update(repeating: 0, count: range.count * H * W)
+            ThreadPool.shared.parallelFor(planes, grain: 8, (gi, go, idx.baseAddress!, H * W, oH * oW)) { a, range in
+                let (gi, go, idx, inPlane, outPlane) = a
+                (gi + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
                 for pl in range {
-                    let dst = gi + pl * H * W, src = go + pl * oH * oW, si = idx.baseAddress! + pl * oH * oW
-                    for o in 0..<(oH * oW) { dst[Int(si[o])] += src[o] }
+                    let dst = gi + pl * inPlane, src = go + pl * outPlane, si = idx + pl * outPlane
+                    for o in 0..<outPlane { dst[Int(si[o])] += src[o] }
                 }
             }
         }

@@ -29,14 +29,15 @@ public final class SGD: Optimizer {
         let clr = learningRate / (1 + Float(evalCounter) * learningRateDecay)
         let wd = weightDecay, mom = momentum, keep = 1 - dampening, nesterov = self.nesterov
         // Elementwise: ranges of the vector on the pool's threads (same result for any thread count).
-        ThreadPool.shared.parallelFor(n, grain: 1 << 16) { r in
-            let o = r.lowerBound, k = r.count, x = xp + o, g = gp + o
-            if wd != 0 { BLAS.axpy(k, wd, x, g) }
-            if mom != 0, let b = b.map({ $0 + o }) {
-                if first { b.update(from: g, count: k) } else { for i in 0..<k { b[i] = mom * b[i] + keep * g[i] } }
-                if nesterov { BLAS.axpy(k, mom, b, g) } else { g.update(from: b, count: k) }
+        let args = (x: xp, g: gp, b: b, first: first, clr: clr, wd: wd, mom: mom, keep: keep, nesterov: nesterov)
+        ThreadPool.shared.parallelFor(n, grain: 1 << 16, args) { a, r in
+            let o = r.lowerBound, k = r.count, x = a.x + o, g = a.g + o
+            if a.wd != 0 { BLAS.axpy(k, a.wd, x, g) }
+            if a.mom != 0, let b = a.b.map({ $0 + o }) {
+                if a.first { b.update(from: g, count: k) } else { for i in 0..<k { b[i] = a.mom * b[i] + a.keep * g[i] } }
+                if a.nesterov { BLAS.axpy(k, a.mom, b, g) } else { g.update(from: b, count: k) }
             }
-            BLAS.axpy(k, -clr, g, x)
+            BLAS.axpy(k, -a.clr, g, x)
         }
         evalCounter += 1
         return losses.one(fx)
