@@ -15,4 +15,6 @@ static MPI_Op _Nonnull const CMPI_MAX = MPI_MAX;
 static MPI_Op _Nonnull const CMPI_MIN = MPI_MIN;
 static void * _Nonnull const CMPI_IN_PLACE = MPI_IN_PLACE;
 static MPI_Status * _Nonnull const CMPI_STATUS_IGNORE = MPI_STATUS_IGNORE;
+static MPI_Status * _Nonnull const CMPI_STATUSES_IGNORE = MPI_STATUSES_IGNORE;
+static MPI_Request _Nonnull const CMPI_REQUEST_NULL = MPI_REQUEST_NULL;
 static MPI_Errhandler _Nonnull const CMPI_ERRORS_RETURN = MPI_ERRORS_RETURN;

@@ -14,6 +14,8 @@ public struct Benchmark {
     public var threads: Int
     /// False: every convolution uses im2col + GEMM (the before/after comparison of the Winograd path).
     public var winograd = true
+    /// Gradient bucket size in MB (`TrainConfig.bucketMB`).
+    public var bucketMB = 1.0
 
     public init(threads: Int) { self.threads = threads }
 
@@ -28,7 +30,8 @@ public struct Benchmark {
         for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
         for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
         let replica = DataParallelReplica(model: net, criterion: ClassNLLCriterion(),
-                                          optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm)
+                                          optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,
+                                          bucketElements: Int(bucketMB * 1_048_576 / 4))
         replica.broadcastFromRoot()
         for _ in 0..<warmup { replica.step(input: x, target: y, globalBatch: globalBatch) }
         comm.barrier()
@@ -62,7 +65,7 @@ public struct Benchmark {
         let rss = comm.allgather([peakRSSMegabytes()])
         return [
             "model": model, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
-            "steps": steps, "winograd": winograd,
+            "steps": steps, "winograd": winograd, "bucket_mb": bucketMB,
             "train_img_s": Double(steps * globalBatch) / trainSeconds,
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
             "step_ms": 1000 * trainSeconds / Double(steps),

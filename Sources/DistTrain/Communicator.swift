@@ -1,7 +1,7 @@
 import CMPI
 import Foundation
 
-/// An MPI communicator: rank, size, in-place allreduce-sum, broadcast, gather, barrier, split, abort.
+/// An MPI communicator: rank, size, in-place allreduce-sum (blocking or started and waited for), broadcast, gather, barrier, split, abort.
 /// A process started without mpirun is an MPI singleton of size 1 and takes the same code path.
 public final class Communicator: @unchecked Sendable {
     public let rank: Int
@@ -39,6 +39,20 @@ public final class Communicator: @unchecked Sendable {
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         guard size > 1 else { return }
         MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm)
+    }
+    /// Starts summing `count` floats in place across ranks (`MPI_Iallreduce`); the buffer must not be touched
+    /// until `waitAll` has returned for `request`.
+    public func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int, request: UnsafeMutablePointer<MPI_Request?>) {
+        MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm, request)
+    }
+    /// Lets started reductions progress (Open MPI moves non-blocking collectives only inside MPI calls).
+    public func progress(_ requests: UnsafeMutablePointer<MPI_Request?>, count: Int) {
+        var done: Int32 = 0
+        MPI_Testall(Int32(count), requests, &done, CMPI_STATUSES_IGNORE)
+    }
+    /// Waits for started reductions to finish.
+    public func waitAll(_ requests: UnsafeMutablePointer<MPI_Request?>, count: Int) {
+        MPI_Waitall(Int32(count), requests, CMPI_STATUSES_IGNORE)
     }
     /// Sums `values` in place across ranks.
     public func allreduceSum(_ values: inout [Double]) {

@@ -2,8 +2,8 @@ import TorchNN
 
 /// One rank's replica of a model in data-parallel training: it runs forward/backward on its shard of a
 /// global batch, scales its gradient by shard/global so the sum over ranks is the gradient of the mean
-/// loss over the global batch, allreduces the ONE flat gradient vector in place, and takes the same
-/// optimizer step as every other rank.
+/// loss over the global batch, allreduces the ONE flat gradient vector in place (in buckets, overlapped
+/// with the backward pass: `GradientBuckets`), and takes the same optimizer step as every other rank.
 public final class DataParallelReplica {
     public let model: Sequential
     public let criterion: Criterion
@@ -11,14 +11,19 @@ public final class DataParallelReplica {
     public let comm: Communicator
     /// The flat parameter, gradient and BatchNorm-buffer vectors (layers view into them).
     public let params: Tensor, grads: Tensor, buffers: Tensor
-    /// Seconds spent in the gradient allreduce since the last `resetTimers`.
+    /// Reduces the gradient during the backward pass (absent on one rank).
+    private let buckets: GradientBuckets?
+    /// Seconds spent in the gradient allreduce (starting buckets, letting them progress, waiting for them)
+    /// since the last `resetTimers`.
     public private(set) var allreduceSeconds = 0.0
     private var lossAndCount = [Double](repeating: 0, count: 3)
 
-    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator) {
+    /// `bucketElements`: gradient values per bucket reduced during the backward pass (0: one allreduce after it).
+    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int = 1 << 18) {
         self.model = model; self.criterion = criterion; self.optimizer = optimizer; self.comm = comm
         (params, grads) = model.getParameters()
         buffers = model.getBuffers()
+        buckets = comm.size > 1 && bucketElements > 0 ? GradientBuckets(model: model, grads: grads, comm: comm, bucketElements: bucketElements) : nil
         // The first layer's gradInput is never used: skip it.
         if let conv = model.allModules.first(where: { $0 is SpatialConvolution }) as? SpatialConvolution,
            model.allModules.firstIndex(where: { $0 is SpatialConvolution }) == model.allModules.firstIndex(where: { $0.parameters().params.count > 0 }) {
@@ -54,10 +59,25 @@ public final class DataParallelReplica {
             let out = model.forward(input)
             localLoss = criterion.forward(out, target)
             localCorrect = DataParallelReplica.countCorrect(out, target)
-            model.backward(input, criterion.backward(out, target), scale: weight)
-            let t0 = monotonicSeconds()
-            comm.allreduceSum(grads.data, count: grads.count)
-            allreduceSeconds += monotonicSeconds() - t0
+            let gradOutput = criterion.backward(out, target)
+            _ = model.updateGradInput(input, gradOutput)
+            if let buckets {
+                // Buckets of the flat gradient are reduced while the earlier layers' gradients are computed.
+                buckets.begin()
+                model.accGradParameters(input, gradOutput, scale: weight) { m in
+                    let t0 = monotonicSeconds()
+                    buckets.finished(m)
+                    allreduceSeconds += monotonicSeconds() - t0
+                }
+                let t0 = monotonicSeconds()
+                buckets.finish()
+                allreduceSeconds += monotonicSeconds() - t0
+            } else {
+                model.accGradParameters(input, gradOutput, scale: weight)
+                let t0 = monotonicSeconds()
+                comm.allreduceSum(grads.data, count: grads.count)
+                allreduceSeconds += monotonicSeconds() - t0
+            }
             return (localLoss, grads)
         }
         lossAndCount[0] = Double(localLoss) * Double(weight); lossAndCount[1] = Double(localCorrect); lossAndCount[2] = Double(n)

@@ -36,6 +36,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public static func defaultThreads(ranksOnHost: Int) -> Int {
         max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, ranksOnHost))
     }
+    /// Gradient bucket size in MB (PyTorch DDP's bucket_cap_mb): buckets are allreduced during the backward
+    /// pass as soon as their layers are done. 0: one blocking allreduce of the whole gradient after backward.
+    public var bucketMB = 1.0
+    /// `bucketMB` in Float32 values (0: no buckets).
+    public var bucketElements: Int { Int(bucketMB * 1_048_576 / 4) }
     public var skipBadImages = false
     /// Train on at most this many images per class (0: all); for smoke tests.
     public var limitPerClass = 0
@@ -43,7 +48,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case data, model, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, lrSchedule, lrStep, lrGamma, seed, splitSeed, augment, crop, valFraction, save, checkpointEvery, checksumEvery, logEvery, threads, skipBadImages, limitPerClass
+        case data, model, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, lrSchedule, lrStep, lrGamma, seed, splitSeed, augment, crop, valFraction, save, checkpointEvery, checksumEvery, logEvery, threads, bucketMB, skipBadImages, limitPerClass
     }
 
     /// Missing keys keep their defaults, so checkpoints written before an option existed still load.
@@ -71,6 +76,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if let v = try c.decodeIfPresent(type(of: checksumEvery).self, forKey: .checksumEvery) { checksumEvery = v }
         if let v = try c.decodeIfPresent(type(of: logEvery).self, forKey: .logEvery) { logEvery = v }
         if let v = try c.decodeIfPresent(type(of: threads).self, forKey: .threads) { threads = v }
+        if let v = try c.decodeIfPresent(type(of: bucketMB).self, forKey: .bucketMB) { bucketMB = v }
         if let v = try c.decodeIfPresent(type(of: skipBadImages).self, forKey: .skipBadImages) { skipBadImages = v }
         if let v = try c.decodeIfPresent(type(of: limitPerClass).self, forKey: .limitPerClass) { limitPerClass = v }
     }

@@ -71,7 +71,8 @@ public final class Trainer {
                                                     weightDecay: config.weightDecay) else {
             throw TrainError("--optimizer \(config.optimizer): unknown (choose from \(OptimizerFactory.names.joined(separator: ", ")))")
         }
-        let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: optimizer, comm: comm)
+        let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: optimizer, comm: comm,
+                                          bucketElements: config.bucketElements)
         var (mean, std) = Augmenter.channelStatistics(train, trainIdx)
         var startEpoch = 0, step = 0, best = -1.0
         if let resume = outputs.resume {

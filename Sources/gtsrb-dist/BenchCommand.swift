@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Timed training steps after the warm-up.") var steps = 20
     @Option(help: "Warm-up steps.") var warmup = 3
     @Option(help: "Threads per rank (default: the host's cores divided among its ranks).") var threads: Int?
+    @Option(help: "Gradient bucket size in MB, allreduced during the backward pass (0: one allreduce after it).") var bucketMb = 1.0
     @Option(help: "Model to benchmark.") var model = "vgg_small"
     @Flag(inversion: .prefixedNo, help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
@@ -23,6 +24,8 @@ struct BenchCommand: ParsableCommand {
         var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
         b.model = model; b.globalBatch = batchSize; b.evalBatch = evalBatchSize; b.steps = steps; b.warmup = warmup
         b.winograd = winograd
+        guard bucketMb.isFinite && bucketMb >= 0 else { throw ValidationError("--bucket-mb must be >= 0, got \(bucketMb)") }
+        b.bucketMB = bucketMb
         let result = b.run(comm: comm)
         if comm.isRoot {
             let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])

@@ -33,6 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest valid one in --save.") var resume: String?
     @Flag(help: "Resume from the newest valid checkpoint in --save.") var resumeLatest = false
     @Option(help: "Threads per rank (default: the host's cores divided among its ranks).") var threads: Int?
+    @Option(help: "Gradient bucket size in MB, allreduced during the backward pass (0: one allreduce after it).") var bucketMb = 1.0
     @Option(help: "Folder for the decoded image caches.") var cacheDir = ".gtsrb-cache"
     @Option(help: "Write a JSON report here at the end.") var report: String?
     @Option(help: "Write per-image predictions (GTSRB CSV form) here at the end.") var predictions: String?
@@ -74,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         guard valFraction >= 0 && valFraction < 1 else { throw TrainError("--val-fraction must be in [0, 1), got \(valFraction)") }
         guard lrStep > 0, lrGamma.isFinite, lrGamma > 0 else { throw TrainError("--lr-step and --lr-gamma must be positive") }
         guard (threads ?? 1) > 0 else { throw TrainError("--threads must be positive") }
+        guard bucketMb.isFinite && bucketMb >= 0 else { throw TrainError("--bucket-mb must be >= 0, got \(bucketMb)") }
         guard checkpointEvery > 0, checksumEvery >= 0, limitPerClass >= 0, logEvery >= 0 else {
             throw TrainError("--checkpoint-every must be positive, --checksum-every and --limit-per-class non-negative")
         }
@@ -83,6 +85,7 @@ struct TrainCommand: ParsableCommand {
         c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
         c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery; c.logEvery = logEvery
         c.threads = threads ?? TrainConfig.defaultThreads(ranksOnHost: ranksOnHost); c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
+        c.bucketMB = bucketMb
         return c
     }
 

@@ -32,9 +32,13 @@ public final class Sequential: Module {
     }
 
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
+        accGradParameters(input, gradOutput, scale: scale) { _ in }
+    }
+
+    public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float, done: (Module) -> Void) {
         var g = gradOutput
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
-            modules[i].accGradParameters(inputOf(i, input), g, scale: scale)
+            modules[i].accGradParameters(inputOf(i, input), g, scale: scale, done: done)
             g = modules[i].gradInput
         }
     }

@@ -28,6 +28,13 @@ open class Module: CustomStringConvertible {
     /// Accumulates `scale`·dLoss/dW into the gradient tensors (callers zero them first).
     open func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {}
 
+    /// `accGradParameters`, calling `done(m)` after each leaf module m has accumulated its gradients (in
+    /// backward order): a data-parallel trainer starts reducing those while the rest of the pass runs.
+    open func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float, done: (Module) -> Void) {
+        accGradParameters(input, gradOutput, scale: scale)
+        done(self)
+    }
+
     /// Learnable tensors and their gradients, in the same order.
     open func parameters() -> (params: [Tensor], grads: [Tensor]) { ([], []) }
     /// Non-learnable state that evaluation depends on (BatchNorm running mean and variance).
