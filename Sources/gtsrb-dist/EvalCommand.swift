@@ -81,6 +81,13 @@ struct EvalCommand: ParsableCommand {
                                       comm: comm, needTrain: false, log: { if comm.isRoot { print($0) } })
             let cache: DecodedCache, indices: [Int], split: String
             if let t = ctx.test { (cache, indices, split) = (t, Array(0..<t.count), "test") } else if let t = ctx.train {
+                // Validation tracks are only held out for members that share the split: a member trained on
+                // another split has seen some of these images.
+                let key = { (c: TrainConfig) in "split seed \(c.splitSeed ?? c.seed), validation fraction \(c.valFraction)" }
+                for (path, (_, ckpt)) in zip(paths, loaded) where key(ckpt.header.config) != key(cfg) {
+                    throw TrainError("\(path): trained with \(key(ckpt.header.config)), but \(paths[0]) with \(key(cfg)); "
+                                     + "members voted on validation tracks must share the split (or give a folder with a test split)")
+                }
                 (cache, indices, split) = (t, TrackSplit.split(labels: t.labels, tracks: t.tracks, fraction: cfg.valFraction,
                                                                seed: cfg.splitSeed ?? cfg.seed).validation, "validation")
             } else { throw TrainError("--data \(data): no images") }

@@ -35,7 +35,23 @@ final class EnsembleTests: XCTestCase {
                 XCTAssertEqual(ev.status, 0, ev.text)
                 let er = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/e.json"))) as! [String: Any]
                 XCTAssertEqual((er["committee"] as! [String: Any])["vote"] as? Double, (report["committee"] as! [String: Any])["vote"] as? Double)
+                try checkSplitsAreShared(data: data, member: entries[0]["checkpoint"] as! String, dir: dir)
             }
         }
+    }
+
+    /// eval votes saved checkpoints on validation tracks only when they were held out for every member:
+    /// a separately trained model with the same seed joins the committee, one with another split is refused.
+    private func checkSplitsAreShared(data: String, member: String, dir: String) throws {
+        for seed in ["1", "5"] {
+            let out = MPIHarness.run(1, ["train", "--data", data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/solo\(seed)",
+                                         "--model", "convnet", "--epochs", "1", "--batch-size", "16", "--seed", seed], cwd: dir)
+            XCTAssertEqual(out.status, 0, out.text)
+        }
+        let same = MPIHarness.run(1, ["eval", "--checkpoint", member, "\(dir)/solo1/epoch-001.ckpt", "--data", data, "--cache-dir", "\(dir)/cache"], cwd: dir)
+        XCTAssertEqual(same.status, 0, same.text)
+        let other = MPIHarness.run(1, ["eval", "--checkpoint", member, "\(dir)/solo5/epoch-001.ckpt", "--data", data, "--cache-dir", "\(dir)/cache"], cwd: dir)
+        XCTAssertNotEqual(other.status, 0)
+        XCTAssertTrue(other.text.contains("solo5/epoch-001.ckpt: trained with split seed 5") && other.text.contains("must share the split"), other.text)
     }
 }
