@@ -31,7 +31,7 @@ public struct Benchmark {
         for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
         let replica = DataParallelReplica(model: net, criterion: ClassNLLCriterion(),
                                           optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,
-                                          bucketElements: Int(bucketMB * 1_048_576 / 4))
+                                          bucketElements: TrainConfig.bucketElements(megabytes: bucketMB))
         replica.broadcastFromRoot()
         for _ in 0..<warmup { replica.step(input: x, target: y, globalBatch: globalBatch) }
         comm.barrier()

@@ -19,7 +19,7 @@ public final class DataParallelReplica {
     private var lossAndCount = [Double](repeating: 0, count: 3)
 
     /// `bucketElements`: gradient values per bucket reduced during the backward pass (0: one allreduce after it).
-    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int = 1 << 18) {
+    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int) {
         self.model = model; self.criterion = criterion; self.optimizer = optimizer; self.comm = comm
         (params, grads) = model.getParameters()
         buffers = model.getBuffers()
@@ -64,19 +64,11 @@ public final class DataParallelReplica {
             if let buckets {
                 // Buckets of the flat gradient are reduced while the earlier layers' gradients are computed.
                 buckets.begin()
-                model.accGradParameters(input, gradOutput, scale: weight) { m in
-                    let t0 = monotonicSeconds()
-                    buckets.finished(m)
-                    allreduceSeconds += monotonicSeconds() - t0
-                }
-                let t0 = monotonicSeconds()
-                buckets.finish()
-                allreduceSeconds += monotonicSeconds() - t0
+                model.accGradParameters(input, gradOutput, scale: weight) { m in timingAllreduce { buckets.finished(m) } }
+                timingAllreduce { buckets.finish() }
             } else {
                 model.accGradParameters(input, gradOutput, scale: weight)
-                let t0 = monotonicSeconds()
-                comm.allreduceSum(grads.data, count: grads.count)
-                allreduceSeconds += monotonicSeconds() - t0
+                timingAllreduce { comm.allreduceSum(grads.data, count: grads.count) }
             }
             return (localLoss, grads)
         }
@@ -86,6 +78,14 @@ public final class DataParallelReplica {
     }
 
     public func resetTimers() { allreduceSeconds = 0 }
+
+    /// Runs `body` (gradient communication) and adds its time to `allreduceSeconds`.
+    @inline(__always)
+    private func timingAllreduce(_ body: () -> Void) {
+        let t0 = monotonicSeconds()
+        body()
+        allreduceSeconds += monotonicSeconds() - t0
+    }
 
     /// Predictions equal to the target in N×C scores.
     public static func countCorrect(_ output: Tensor, _ target: Tensor) -> Int {

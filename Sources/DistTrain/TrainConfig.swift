@@ -40,7 +40,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// pass as soon as their layers are done. 0: one blocking allreduce of the whole gradient after backward.
     public var bucketMB = 1.0
     /// `bucketMB` in Float32 values (0: no buckets).
-    public var bucketElements: Int { Int(bucketMB * 1_048_576 / 4) }
+    public var bucketElements: Int { TrainConfig.bucketElements(megabytes: bucketMB) }
+    /// Float32 values in a bucket of `megabytes` MB.
+    public static func bucketElements(megabytes: Double) -> Int { Int(megabytes * 1_048_576 / 4) }
     public var skipBadImages = false
     /// Train on at most this many images per class (0: all); for smoke tests.
     public var limitPerClass = 0
