@@ -1,5 +1,25 @@
 // swift-tools-version:6.0
 import PackageDescription
+import Foundation
+
+/// The vector instructions the engine's SIMD kernels are compiled for. `GTSRB_TARGET_CPU` names an LLVM CPU
+/// (`haswell`, `znver3`, …) or `generic` (the x86-64 baseline: SSE2 only); unset, it is `haswell` (AVX2 + FMA)
+/// when the building machine has AVX2 and FMA, as llm.c builds with -march=native. Such a binary stops with
+/// SIGILL on a CPU without AVX2: build with GTSRB_TARGET_CPU=generic to run it there.
+let targetCPU: String? = {
+    if let cpu = ProcessInfo.processInfo.environment["GTSRB_TARGET_CPU"], !cpu.isEmpty {
+        return cpu == "generic" ? nil : cpu
+    }
+    #if arch(x86_64)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(separator: " "))
+    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
+    #else
+    return nil
+    #endif
+}()
+let engineFlags = ["-enforce-exclusivity=unchecked"] + (targetCPU.map { ["-target-cpu", $0] } ?? [])
 
 let package = Package(
     name: "gtsrb-dist",
@@ -20,10 +40,10 @@ let package = Package(
                        providers: [.apt(["libpng-dev"])]),
         // The Torch-style engine: tensors, modules, criterions, optim.
         .target(name: "TorchNN", dependencies: ["COpenBLAS"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+                swiftSettings: [.unsafeFlags(engineFlags)]),
         // GTSRB readers, layouts, transforms, decoded cache, sharded batches.
         .target(name: "GTSRBData", dependencies: ["TorchNN", "CPNG"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+                swiftSettings: [.unsafeFlags(engineFlags)]),
         // MPI communicator and the data-parallel trainer.
         .target(name: "DistTrain", dependencies: ["TorchNN", "GTSRBData", "CMPI"]),
         .executableTarget(name: "gtsrb-dist", dependencies: [

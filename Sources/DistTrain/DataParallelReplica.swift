@@ -24,11 +24,13 @@ public final class DataParallelReplica {
         (params, grads) = model.getParameters()
         buffers = model.getBuffers()
         buckets = comm.size > 1 && bucketElements > 0 ? GradientBuckets(model: model, grads: grads, comm: comm, bucketElements: bucketElements) : nil
-        // The first layer's gradInput is never used: skip it.
-        if let conv = model.allModules.first(where: { $0 is SpatialConvolution }) as? SpatialConvolution,
-           model.allModules.firstIndex(where: { $0 is SpatialConvolution }) == model.allModules.firstIndex(where: { $0.parameters().params.count > 0 }) {
-            conv.computesGradInput = false
-        }
+        DataParallelReplica.inputConvolution(of: model)?.computesGradInput = false
+    }
+
+    /// The model's first layer with parameters when it is a convolution: its gradInput (dLoss/dImage)
+    /// is never used, so the replica skips it.
+    public static func inputConvolution(of model: Module) -> SpatialConvolution? {
+        model.allModules.first(where: { $0.children.isEmpty && !$0.parameters().params.isEmpty }) as? SpatialConvolution
     }
 
     /// Copies parameters and BatchNorm buffers from rank 0 to every rank.

@@ -19,6 +19,20 @@ final class DataParallelTests: XCTestCase {
         return (num / den).squareRoot()
     }
 
+    /// The replica skips dLoss/dImage: it finds the first convolution inside nested containers, and
+    /// nothing when the first layer with parameters is not a convolution.
+    func testInputConvolutionIsFoundThroughContainers() {
+        let vgg = ModelRegistry.make("vgg_small", seed: 1)!
+        let first = vgg.allModules.first(where: { $0 is SpatialConvolution })
+        XCTAssertNotNil(first)
+        XCTAssertTrue(DataParallelReplica.inputConvolution(of: vgg) === first)
+        XCTAssertTrue(DataParallelReplica.inputConvolution(of: ModelRegistry.make("convnet", seed: 1)!) != nil)
+        XCTAssertNil(DataParallelReplica.inputConvolution(of: ModelRegistry.make("mlp", seed: 1)!))
+        let linearFirst = Sequential().add(Sequential().add(Linear(4, 4, rng: &rng))).add(SpatialConvolution(1, 1, 1, 1, rng: &rng))
+        XCTAssertNil(DataParallelReplica.inputConvolution(of: linearFirst))
+    }
+    private var rng = RandomGenerator(seed: 3)
+
     func testRankCountEquivalenceWithoutBatchNorm() throws {
         // 112 training images at global batch 24: 4 steps an epoch (the remainder joins the last batch); 5 epochs = 20 steps.
         // Gradient buckets: the default (1 MB: one bucket for this 60k-parameter model), 0.01 MB (three buckets

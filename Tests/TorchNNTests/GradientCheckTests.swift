@@ -51,6 +51,8 @@ final class GradientCheckTests: XCTestCase {
             GradientChecker.check(m, input: GradientChecker.distinct(Shape(2, 3, 6, 7), &rng), seed: seed)
         }
         GradientChecker.check(SpatialMaxPooling(2, 2), input: GradientChecker.distinct(Shape(2, 4, 4), &rng), seed: seed)
+        // Rows of 18 windows: two groups of eight on the SIMD path, two on the scalar one.
+        GradientChecker.check(SpatialMaxPooling(2, 2, 2, 2), input: GradientChecker.distinct(Shape(2, 2, 4, 37), &rng), seed: seed)
     }
 
     func testBatchNormalizationTrainingAndEvaluate() {

@@ -2,6 +2,33 @@ import XCTest
 @testable import TorchNN
 
 final class ModuleTests: XCTestCase {
+    /// 2×2 max pooling (SIMD for eight windows at a time) against a plain loop, with many ties: the first
+    /// maximum in reading order wins, in the output and in where backward sends the gradient.
+    func testMaxPooling2x2MatchesPlainLoopWithTies() {
+        var rng = RandomGenerator(seed: 21)
+        let (n, c, h, w) = (2, 3, 6, 41)
+        let x = Tensor(Shape(n, c, h, w))
+        for i in 0..<x.count { x.data[i] = Float(rng.below(3)) }
+        let m = SpatialMaxPooling(2, 2, 2, 2)
+        let y = m.forward(x)
+        let go = Tensor(y.shape)
+        for i in 0..<go.count { go.data[i] = Float(i % 7) + 1 }
+        let gi = m.backward(x, go)
+        let (oH, oW) = (h / 2, w / 2)
+        var expected = [Float](repeating: 0, count: x.count)
+        for p in 0..<(n * c) { for oh in 0..<oH { for ow in 0..<oW {
+            var best = -Float.infinity, at = 0
+            for (dh, dw) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                let k = p * h * w + (2 * oh + dh) * w + 2 * ow + dw
+                if x.data[k] > best { best = x.data[k]; at = k }
+            }
+            let o = (p * oH + oh) * oW + ow
+            XCTAssertEqual(y.data[o], best, "window \(o)")
+            expected[at] += go.data[o]
+        } } }
+        XCTAssertEqual(gi.array, expected)
+    }
+
     func testGetParametersFlatViewsBothWays() {
         var rng = RandomGenerator(seed: 3)
         let net = Sequential().add(Linear(3, 2, rng: &rng)).add(ReLU()).add(Linear(2, 4, rng: &rng))

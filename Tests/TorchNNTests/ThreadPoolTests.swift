@@ -22,6 +22,21 @@ final class ThreadPoolTests: XCTestCase {
         }
     }
 
+    /// Workers spin between calls and then sleep: calls in quick succession and calls after the workers
+    /// have gone to sleep both run every index once.
+    func testCallsWhileSpinningAndAfterSleeping() {
+        ThreadPool.shared.setThreads(3)
+        var seen = [Int](repeating: 0, count: 3)
+        seen.withUnsafeMutableBufferPointer { s in
+            for _ in 0..<2000 { ThreadPool.shared.run(Count(seen: s.baseAddress!)) }
+            for _ in 0..<3 {
+                usleep(20_000)  // far past the spin budget: the workers are asleep
+                ThreadPool.shared.run(Count(seen: s.baseAddress!))
+            }
+        }
+        XCTAssertEqual(seen, [2003, 2003, 2003])
+    }
+
     /// Counts the calls for each thread index.
     private struct Count: ParallelWork {
         let seen: UnsafeMutablePointer<Int>

@@ -1,6 +1,6 @@
 /// Scratch memory shared by every convolution in the process: the unfolded (im2col) matrix,
 /// the channel-major staging matrix and the Winograd buffers. Modules run one at a time, as in Torch; the
-/// Winograd scratch is per `ThreadPool` thread (thread 0: the caller).
+/// per-image im2col scratch and the Winograd scratch are per `ThreadPool` thread (thread 0: the caller).
 enum ConvWorkspace {
     /// Upper bound on the unfolded matrix of one chunk of images (floats, 16 MiB).
     static let maxColumnElements = 1 << 22
@@ -9,9 +9,14 @@ enum ConvWorkspace {
     static let winograd = (0..<ThreadPool.maxThreads).map { _ in
         (padded: Tensor(), paddedGradient: Tensor(), input: Tensor(), product: Tensor(), weightGradient: Tensor())
     }
+    static let perThread = (0..<ThreadPool.maxThreads).map { _ in (columns: Tensor(), gradient: Tensor()) }
 
     static func columnBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { grow(columns, count) }
     static func stagingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { grow(staging, count) }
+    /// One image's unfolded matrix on thread t.
+    static func columnBuffer(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].columns, count) }
+    /// Thread t's share of a weight and bias gradient, summed into the layer's after the threads finish.
+    static func gradientBuffer(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].gradient, count) }
 
     static func winogradWeights(_ count: Int) -> UnsafeMutablePointer<Float> { grow(transformedWeights, count) }
     static func winogradPadded(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(winograd[t].padded, count) }

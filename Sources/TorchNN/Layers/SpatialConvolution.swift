@@ -70,6 +70,21 @@ public final class SpatialConvolution: Module {
             return output
         }
         let nb = chunk(g)
+        if nb == 1 && g.n >= ThreadPool.shared.threads && ThreadPool.shared.threads > 1 {
+            // One GEMM per image: whole images to each thread (im2col included), each with its own columns.
+            ThreadPool.shared.parallelSlices(g.n, (conv: self, x: input.data, y: output.data, g: g)) { a, images, t in
+                let conv = a.conv, g = a.g, P = g.p, K = conv.kSize
+                let col = ConvWorkspace.columnBuffer(K * P, thread: t)
+                for n in images {
+                    conv.im2col(a.x + n * conv.nInputPlane * g.h * g.w, g, col, ld: P)
+                    let out = a.y + n * conv.nOutputPlane * P
+                    for o in 0..<conv.nOutputPlane { (out + o * P).update(repeating: conv.bias.data[o], count: P) }
+                    BLAS.gemm(transA: false, transB: false, m: conv.nOutputPlane, n: P, k: K, alpha: 1,
+                              a: conv.weight.data, lda: K, b: col, ldb: P, beta: 1, c: out, ldc: P)
+                }
+            }
+            return output
+        }
         let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
         let inPlane = nInputPlane * g.h * g.w, outPlane = nOutputPlane * P
         var n0 = 0
@@ -154,6 +169,10 @@ public final class SpatialConvolution: Module {
             return
         }
         let nb = chunk(g)
+        if nb == 1 && g.n >= ThreadPool.shared.threads && ThreadPool.shared.threads > 1 {
+            accGradParametersByImage(input, gradOutput, g, scale: scale)
+            return
+        }
         let col = ConvWorkspace.columnBuffer(K * nb * P), stage = ConvWorkspace.stagingBuffer(nOutputPlane * nb * P)
         let inPlane = nInputPlane * g.h * g.w
         var n0 = 0
@@ -167,6 +186,31 @@ public final class SpatialConvolution: Module {
                 gradBias.data[o] += scale * Kernels.sum(go + o * ld, ld)
             }
             n0 += c
+        }
+    }
+
+    /// The im2col weight and bias gradients with whole images on each thread: thread 0 accumulates into
+    /// gradWeight and gradBias, the others into their own scratch, added at the end in thread order.
+    private func accGradParametersByImage(_ input: Tensor, _ gradOutput: Tensor, _ g: Geometry, scale: Float) {
+        let threads = ThreadPool.shared.threads, size = nOutputPlane * kSize + nOutputPlane
+        for t in 1..<threads { ConvWorkspace.gradientBuffer(size, thread: t).update(repeating: 0, count: size) }
+        ThreadPool.shared.parallelSlices(g.n, (conv: self, x: input.data, dy: gradOutput.data, g: g, scale: scale)) { a, images, t in
+            let conv = a.conv, g = a.g, P = g.p, K = conv.kSize, outs = conv.nOutputPlane
+            let col = ConvWorkspace.columnBuffer(K * P, thread: t)
+            let gw = t == 0 ? conv.gradWeight.data : ConvWorkspace.gradientBuffer(outs * K + outs, thread: t)
+            let gb = t == 0 ? conv.gradBias.data : gw + outs * K
+            for n in images {
+                conv.im2col(a.x + n * conv.nInputPlane * g.h * g.w, g, col, ld: P)
+                let go = a.dy + n * outs * P
+                BLAS.gemm(transA: false, transB: true, m: outs, n: K, k: P, alpha: a.scale,
+                          a: go, lda: P, b: col, ldb: P, beta: 1, c: gw, ldc: K)
+                for o in 0..<outs { gb[o] += a.scale * Kernels.sum(go + o * P, P) }
+            }
+        }
+        for t in 1..<threads {
+            let part = ConvWorkspace.gradientBuffer(size, thread: t)
+            BLAS.axpy(nOutputPlane * kSize, 1, part, gradWeight.data)
+            BLAS.axpy(nOutputPlane, 1, part + nOutputPlane * kSize, gradBias.data)
         }
     }
 

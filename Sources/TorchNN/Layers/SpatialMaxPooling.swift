@@ -61,13 +61,31 @@ public final class SpatialMaxPooling: Module {
         }
     }
 
-    /// The common 2×2 stride-2 window without padding.
+    /// The common 2×2 stride-2 window without padding: eight windows at a time with SIMD (the same
+    /// comparisons in the same order as the scalar loop, so the same maxima and positions), the rest one by one.
     @inline(__always)
     private static func pool2x2(_ src: UnsafeMutablePointer<Float>, _ W: Int, _ dst: UnsafeMutablePointer<Float>,
                                 _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int) {
+        let evens = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for oh in 0..<oH {
             let r0 = src + 2 * oh * W, r1 = r0 + W
-            for ow in 0..<oW {
+            var ow = 0
+            while ow + 8 <= oW {
+                let j = 2 * ow
+                let top = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD16<Float>.self)
+                let bottom = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD16<Float>.self)
+                let i0 = SIMD8<Int32>(repeating: Int32(2 * oh * W + j)) &+ evens, i1 = i0 &+ Int32(W)
+                var best = top.evenHalf, bi = i0
+                @inline(__always) func take(_ v: SIMD8<Float>, _ i: SIMD8<Int32>) {
+                    let m = v .> best
+                    best.replace(with: v, where: m); bi.replace(with: i, where: m)
+                }
+                take(top.oddHalf, i0 &+ 1); take(bottom.evenHalf, i1); take(bottom.oddHalf, i1 &+ 1)
+                UnsafeMutableRawPointer(dst + oh * oW + ow).storeBytes(of: best, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(di + oh * oW + ow).storeBytes(of: bi, as: SIMD8<Int32>.self)
+                ow += 8
+            }
+            for ow in ow..<oW {
                 let j = 2 * ow
                 var best = r0[j], bi = 2 * oh * W + j
                 if r0[j + 1] > best { best = r0[j + 1]; bi = 2 * oh * W + j + 1 }
