@@ -40,7 +40,7 @@ public struct Benchmark {
         for _ in 0..<steps { replica.step(input: x, target: y, globalBatch: globalBatch) }
         comm.barrier()
         let trainSeconds = monotonicSeconds() - t0
-        let allreduceShare = comm.allreduceMax(replica.allreduceSeconds) / trainSeconds
+        let allreduceShares = comm.allgather([replica.allreduceSeconds / trainSeconds])
 
         // Evaluation: each rank scores its share of `evalBatch` images per step, in chunks of
         // `Evaluator.chunk` images as the evaluator does.
@@ -69,7 +69,7 @@ public struct Benchmark {
             "train_img_s": Double(steps * globalBatch) / trainSeconds,
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
             "step_ms": 1000 * trainSeconds / Double(steps),
-            "allreduce_share": allreduceShare,
+            "allreduce_share": allreduceShares.max() ?? 0, "allreduce_share_per_rank": allreduceShares,
             "augment_ms_per_image": augMs, "train_ms_per_image_per_rank": 1000 * trainSeconds / Double(steps * shard),
             "peak_rss_mb": rss.max() ?? 0, "peak_rss_mb_per_rank": rss,
         ]
