@@ -22,7 +22,7 @@ public final class ThreadPool: @unchecked Sendable {
     public static let maxThreads = 64
 
     public private(set) var threads = 1
-    /// Polls of the generation (worker) or of `pending` (caller) before sleeping: ~100 µs.
+    /// Polls of the generation (worker) or of `pending` (caller) before sleeping: about 30 µs on this project's machine.
     static let spins = 50_000
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
