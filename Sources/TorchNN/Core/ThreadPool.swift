@@ -10,9 +10,8 @@ import Synchronization
 /// Between calls a worker spins on the generation counter for a while (`spins`, as OpenMP runtimes do), then
 /// parks on a condition variable; the caller likewise spins, then sleeps, while it waits for the workers. Spinning
 /// saves the futex wake-up (tens of µs on a VM) at each of the ~90 parallel regions of a training step.
-/// Nothing is allocated per call: the work
-/// is a value on the caller's stack, handed to the workers as a pointer and its type (a Swift closure would
-/// have to be boxed to cross threads). `parallelFor` takes a non-capturing closure and the values it needs.
+/// Nothing is allocated per call: the work is a value on the caller's stack, handed to the workers as a
+/// pointer and its type (a Swift closure would have to be boxed to cross threads). `parallelFor` takes a non-capturing closure and the values it needs.
 /// Kernels give each thread its own slice of the work and its own scratch buffers (`ConvWorkspace`).
 /// Modules still run one at a time, as in Torch: `run` must not be called from inside a work item.
 public final class ThreadPool: @unchecked Sendable {
