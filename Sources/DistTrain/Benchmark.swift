@@ -19,6 +19,13 @@ public struct Benchmark {
 
     public init(threads: Int) { self.threads = threads }
 
+    /// The q-quantile of `values` (nearest rank).
+    static func quantile(_ values: [Double], _ q: Double) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.down)))]
+    }
+
     public func run(comm: Communicator) -> [String: Any] {
         ThreadPool.shared.setThreads(threads)
         guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
@@ -37,7 +44,12 @@ public struct Benchmark {
         comm.barrier()
         replica.resetTimers()
         let t0 = monotonicSeconds()
-        for _ in 0..<steps { replica.step(input: x, target: y, globalBatch: globalBatch) }
+        var stepSeconds = [Double](repeating: 0, count: steps)
+        for i in 0..<steps {
+            let s0 = monotonicSeconds()
+            replica.step(input: x, target: y, globalBatch: globalBatch)
+            stepSeconds[i] = monotonicSeconds() - s0
+        }
         comm.barrier()
         let trainSeconds = monotonicSeconds() - t0
         let allreduceShares = comm.allgather([replica.allreduceSeconds / trainSeconds])
@@ -69,6 +81,8 @@ public struct Benchmark {
             "train_img_s": Double(steps * globalBatch) / trainSeconds,
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
             "step_ms": 1000 * trainSeconds / Double(steps),
+            // Rank 0's step times: their spread is the jitter the ranks wait for each other over.
+            "step_ms_p10_p50_p90": [0.1, 0.5, 0.9].map { 1000 * Benchmark.quantile(stepSeconds, $0) },
             "allreduce_share": allreduceShares.max() ?? 0, "allreduce_share_per_rank": allreduceShares,
             "augment_ms_per_image": augMs, "train_ms_per_image_per_rank": 1000 * trainSeconds / Double(steps * shard),
             "peak_rss_mb": rss.max() ?? 0, "peak_rss_mb_per_rank": rss,
