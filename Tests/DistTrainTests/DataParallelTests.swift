@@ -33,6 +33,27 @@ final class DataParallelTests: XCTestCase {
     }
     private var rng = RandomGenerator(seed: 3)
 
+    /// `bench` at 2 ranks prints one RESULT line with the figures `bench/compare.sh` reads, per-rank shares
+    /// for both ranks and ordered step-time percentiles.
+    func testBenchReportsPerRankFigures() throws {
+        let dir = NSTemporaryDirectory() + "bench-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = MPIHarness.run(2, ["bench", "--batch-size", "8", "--eval-batch-size", "8", "--steps", "3", "--warmup", "1"], cwd: dir)
+        XCTAssertEqual(out.status, 0, out.text)
+        let lines = out.text.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }
+        XCTAssertEqual(lines.count, 1, out.text)
+        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].dropFirst(7).utf8)) as? [String: Any])
+        for key in ["train_img_s", "eval_img_s", "peak_rss_mb_per_rank", "allreduce_share", "bucket_mb"] { XCTAssertNotNil(json[key], key) }
+        XCTAssertEqual(json["ranks"] as? Int, 2)
+        let shares = try XCTUnwrap(json["allreduce_share_per_rank"] as? [Double])
+        XCTAssertEqual(shares.count, 2)
+        XCTAssertEqual(json["allreduce_share"] as? Double, shares.max())
+        let p = try XCTUnwrap(json["step_ms_p10_p50_p90"] as? [Double])
+        XCTAssertEqual(p.count, 3)
+        XCTAssertTrue(p[0] > 0 && p[0] <= p[1] && p[1] <= p[2], "\(p)")
+    }
+
     func testRankCountEquivalenceWithoutBatchNorm() throws {
         // 112 training images at global batch 24: 4 steps an epoch (the remainder joins the last batch); 5 epochs = 20 steps.
         // Gradient buckets: the default (1 MB: one bucket for this 60k-parameter model), 0.01 MB (three buckets
