@@ -32,9 +32,10 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Engine threads per rank (`ThreadPool`; OpenBLAS itself runs one thread inside each).
     public var threads = 1
     /// The default threads per rank: the host's cores shared by the ranks on it (at least 1), so that one
-    /// process uses every core and `mpirun -n <cores>` runs one thread per rank.
+    /// process uses every core and `mpirun -n <cores>` runs one thread per rank; never more than the CPUs
+    /// the rank is bound to.
     public static func defaultThreads(ranksOnHost: Int) -> Int {
-        max(1, ProcessInfo.processInfo.activeProcessorCount / max(1, ranksOnHost))
+        max(1, min(ProcessInfo.processInfo.activeProcessorCount / max(1, ranksOnHost), CPUAffinity.allowedCPUs()))
     }
     /// Gradient bucket size in MB (PyTorch DDP's bucket_cap_mb): buckets are allreduced during the backward
     /// pass as soon as their layers are done. 0: one blocking allreduce of the whole gradient after backward.

@@ -73,7 +73,9 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         withWorld { comm in
-            ThreadPool.shared.setThreads(threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
+            let engineThreads = threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost())
+            ThreadPool.shared.setThreads(engineThreads)
+            CPUAffinity.warnIfOversubscribed(threads: engineThreads, rank: comm.rank)
             let paths = try memberPaths()
             let loaded = try weights.map { [try EvalCommand.loadWeights($0, model: model)] } ?? paths.map { try EvalCommand.load($0) }
             let cfg = loaded[0].1.header.config

@@ -13,6 +13,24 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(try JSONDecoder().decode(TrainConfig.self, from: JSONEncoder().encode(d)), d)
     }
 
+    /// Kernel CPU lists, and the warning for more engine threads than the CPUs a rank is bound to.
+    func testCPUListsAndOversubscriptionWarning() {
+        XCTAssertEqual(CPUAffinity.count(cpuList: "0-1"), 2)
+        XCTAssertEqual(CPUAffinity.count(cpuList: "0,2-5\n"), 5)
+        XCTAssertEqual(CPUAffinity.count(cpuList: " 7 "), 1)
+        XCTAssertEqual(CPUAffinity.count(cpuList: "0-3,8,10-11"), 7)
+        XCTAssertNil(CPUAffinity.count(cpuList: "3-1"))
+        XCTAssertNil(CPUAffinity.count(cpuList: "x"))
+        XCTAssertNil(CPUAffinity.count(cpuList: "1-2-3"))
+        let cpus = CPUAffinity.allowedCPUs()
+        XCTAssertGreaterThanOrEqual(cpus, 1)
+        XCTAssertNil(CPUAffinity.warning(threads: cpus, rank: 0))
+        let w = CPUAffinity.warning(threads: cpus + 1, rank: 3)
+        XCTAssertTrue(w?.contains("rank 3 runs \(cpus + 1) threads") == true, w ?? "no warning")
+        XCTAssertTrue(w?.contains("--map-by slot:PE=\(cpus + 1) --bind-to core") == true, w ?? "no warning")
+        XCTAssertLessThanOrEqual(TrainConfig.defaultThreads(ranksOnHost: 1), cpus)
+    }
+
     func testLearningRateSchedules() {
         var c = TrainConfig(); c.lr = 0.1; c.epochs = 10
         c.lrSchedule = "step"; c.lrStep = 4; c.lrGamma = 0.5

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The CPUs this process may run on. mpirun binds each rank to one core by default at up to two ranks
+/// (`mpirun -n 1` on a 2-core machine pins the process to CPU 0), which would leave engine threads
+/// beyond the first fighting over that core.
+public enum CPUAffinity {
+    /// CPUs in this process's affinity mask (Linux: `Cpus_allowed_list` in /proc/self/status); the processor
+    /// count where that is unknown.
+    public static func allowedCPUs() -> Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+           let n = count(cpuList: String(line.dropFirst("Cpus_allowed_list:".count))), n > 0 {
+            return n
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// The CPUs in a kernel CPU list such as "0-3,8,10-11"; nil when it does not parse.
+    public static func count(cpuList: String) -> Int? {
+        var total = 0
+        for part in cpuList.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",") {
+            let ends = part.split(separator: "-").map { Int($0) }
+            guard let first = ends.first, let lo = first, let hi = ends.count == 2 ? ends[1] : lo, ends.count <= 2, hi >= lo else { return nil }
+            total += hi - lo + 1
+        }
+        return total
+    }
+
+    /// A warning for `threads` engine threads on a process allowed fewer CPUs, naming the mpirun flags
+    /// that give a rank more cores; nil when they fit.
+    public static func warning(threads: Int, rank: Int) -> String? {
+        let cpus = allowedCPUs()
+        guard threads > cpus else { return nil }
+        return "warning: rank \(rank) runs \(threads) threads but may only use \(cpus) CPU(s) (mpirun binds ranks to cores); " +
+               "give each rank its cores with mpirun --map-by slot:PE=\(threads) --bind-to core (launch/local.sh does), or --bind-to none"
+    }
+
+    /// Prints `warning(threads:rank:)` to standard error when there is one.
+    public static func warnIfOversubscribed(threads: Int, rank: Int) {
+        if let w = warning(threads: threads, rank: rank) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
+    }
+}
