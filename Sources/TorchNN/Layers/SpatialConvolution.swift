@@ -59,6 +59,13 @@ public final class SpatialConvolution: Module {
         return max(1, min(g.n, ConvWorkspace.maxColumnElements / max(1, kSize * g.p)))
     }
 
+    /// Whether the im2col path gives whole images to the engine threads (planes large enough for one GEMM
+    /// per image, at least one image per thread) rather than splitting each GEMM.
+    private func imagesPerThread(_ g: Geometry) -> Bool {
+        let threads = ThreadPool.shared.threads
+        return threads > 1 && chunk(g) == 1 && g.n >= threads
+    }
+
     public override func updateOutput(_ input: Tensor) -> Tensor {
         let g = geometry(input), P = g.p, K = kSize
         output.resize(input.rank == 4 ? Shape(g.n, nOutputPlane, g.oH, g.oW) : Shape(nOutputPlane, g.oH, g.oW))
@@ -70,7 +77,7 @@ public final class SpatialConvolution: Module {
             return output
         }
         let nb = chunk(g)
-        if nb == 1 && g.n >= ThreadPool.shared.threads && ThreadPool.shared.threads > 1 {
+        if imagesPerThread(g) {
             // One GEMM per image: whole images to each thread (im2col included), each with its own columns.
             ThreadPool.shared.parallelSlices(g.n, (conv: self, x: input.data, y: output.data, g: g)) { a, images, t in
                 let conv = a.conv, g = a.g, P = g.p, K = conv.kSize
@@ -169,7 +176,7 @@ public final class SpatialConvolution: Module {
             return
         }
         let nb = chunk(g)
-        if nb == 1 && g.n >= ThreadPool.shared.threads && ThreadPool.shared.threads > 1 {
+        if imagesPerThread(g) {
             accGradParametersByImage(input, gradOutput, g, scale: scale)
             return
         }
