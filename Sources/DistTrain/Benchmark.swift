@@ -27,8 +27,7 @@ public struct Benchmark {
     }
 
     public func run(comm: Communicator) -> [String: Any] {
-        ThreadPool.shared.setThreads(threads)
-        CPUAffinity.warnIfOversubscribed(threads: threads, rank: comm.rank)
+        CPUAffinity.setEngineThreads(threads, rank: comm.rank)
         guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
         for case let conv as SpatialConvolution in net.allModules { conv.allowsWinograd = winograd }
         let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)

@@ -1,4 +1,5 @@
 import Foundation
+import TorchNN
 
 /// The CPUs this process may run on. mpirun binds each rank to one core by default at up to two ranks
 /// (`mpirun -n 1` on a 2-core machine pins the process to CPU 0), which would leave engine threads
@@ -35,8 +36,10 @@ public enum CPUAffinity {
                "give each rank its cores with mpirun --map-by slot:PE=\(threads) --bind-to core (launch/local.sh does), or --bind-to none"
     }
 
-    /// Prints `warning(threads:rank:)` to standard error when there is one.
-    public static func warnIfOversubscribed(threads: Int, rank: Int) {
+    /// Starts `threads` engine threads for this rank (`ThreadPool.setThreads`) and prints `warning(threads:rank:)`
+    /// to standard error when the rank is bound to fewer CPUs.
+    public static func setEngineThreads(_ threads: Int, rank: Int) {
+        ThreadPool.shared.setThreads(threads)
         if let w = warning(threads: threads, rank: rank) { FileHandle.standardError.write(Data((w + "\n").utf8)) }
     }
 }

@@ -45,8 +45,7 @@ public final class Trainer {
     @discardableResult
     public func run() throws -> Outcome {
         let t0 = monotonicSeconds()
-        ThreadPool.shared.setThreads(config.threads)
-        CPUAffinity.warnIfOversubscribed(threads: config.threads, rank: comm.rank)
+        CPUAffinity.setEngineThreads(config.threads, rank: comm.rank)
         try comm.rootOnly { try self.prepareSaveFolder() }
         let data = try DataContext(dataDir: config.data, cacheDir: outputs.cacheDir, crop: config.crop == "roi",
                                    skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)

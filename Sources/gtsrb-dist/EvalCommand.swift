@@ -73,9 +73,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         withWorld { comm in
-            let engineThreads = threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost())
-            ThreadPool.shared.setThreads(engineThreads)
-            CPUAffinity.warnIfOversubscribed(threads: engineThreads, rank: comm.rank)
+            CPUAffinity.setEngineThreads(threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()), rank: comm.rank)
             let paths = try memberPaths()
             let loaded = try weights.map { [try EvalCommand.loadWeights($0, model: model)] } ?? paths.map { try EvalCommand.load($0) }
             let cfg = loaded[0].1.header.config

@@ -178,11 +178,11 @@ enum WinogradF23 {
         let g = Tiling(n: n, inPlanes: inPlanes, outPlanes: outPlanes, h: h, w: w, pad: pad)
         let size = 16 * outPlanes * inPlanes, helpers = ThreadPool.shared.threads - 1
         for t in stride(from: 1, through: helpers, by: 1) {
-            ConvWorkspace.winogradWeightGradient(size, thread: t).update(repeating: 0, count: size)
+            ConvWorkspace.gradientBuffer(size, thread: t).update(repeating: 0, count: size)
         }
         g.forEachBlock(WeightGradientPass(g: g, x: x, inPlanes: inPlanes, dy: dy, outPlanes: outPlanes, du: du))
         for t in stride(from: 1, through: helpers, by: 1) {
-            BLAS.axpy(size, 1, ConvWorkspace.winogradWeightGradient(size, thread: t), du)
+            BLAS.axpy(size, 1, ConvWorkspace.gradientBuffer(size, thread: t), du)
         }
     }
 
@@ -212,7 +212,7 @@ enum WinogradF23 {
             let paddedGrad = ConvWorkspace.winogradPaddedGradient(paddedGradSize, thread: t)
             let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
             let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
-            let acc = t == 0 ? du : ConvWorkspace.winogradWeightGradient(size, thread: t)
+            let acc = t == 0 ? du : ConvWorkspace.gradientBuffer(size, thread: t)
             g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
             for img in 0..<c {
                 for o in 0..<outPlanes {

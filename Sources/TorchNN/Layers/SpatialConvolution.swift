@@ -164,7 +164,7 @@ public final class SpatialConvolution: Module {
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
         let g = geometry(input), P = g.p, K = kSize
         if usesWinograd {
-            let du = ConvWorkspace.winogradWeightGradient(16 * nOutputPlane * nInputPlane, thread: 0)
+            let du = ConvWorkspace.gradientBuffer(16 * nOutputPlane * nInputPlane, thread: 0)
             du.update(repeating: 0, count: 16 * nOutputPlane * nInputPlane)
             WinogradF23.accumulateTransformedWeightGradient(input.data, n: g.n, inPlanes: nInputPlane, h: g.h, w: g.w, pad: padW,
                                                             gradOutput: gradOutput.data, outPlanes: nOutputPlane, into: du)
