@@ -42,21 +42,23 @@ for line in open(sys.argv[1]):
         continue
     r = json.loads(js)
     rss = max(r.get("peak_rss_mb_per_rank") or r.get("rss_peak_mb_all") or [r.get("peak_rss_mb", r.get("rss_peak_mb", 0))])
-    rows.setdefault((name, who), []).append((r["train_img_s"], r["eval_img_s"], rss, r.get("allreduce_share", float("nan"))))
+    rows.setdefault((name, who), []).append((r["train_img_s"], r["eval_img_s"], rss, r.get("allreduce_share", float("nan")),
+                                           r.get("allreduce_transfer_share", float("nan"))))
 def med(name, who, k):
     v = rows.get((name, who))
     return statistics.median(x[k] for x in v) if v else float("nan")
 names = []
 for (n, _) in rows:
     if n not in names: names.append(n)
-print(f"{'config':10} {'ours train':>10} {'peer train':>10} {'ratio':>6} {'ours eval':>10} {'peer eval':>10} {'ratio':>6} {'ours RSS':>9} {'peer RSS':>9} {'allreduce':>9}")
+print(f"{'config':10} {'ours train':>10} {'peer train':>10} {'ratio':>6} {'ours eval':>10} {'peer eval':>10} {'ratio':>6} {'ours RSS':>9} {'peer RSS':>9} {'allreduce':>9} {'transfer':>8}")
 for n in names:
     ot, pt = med(n, "ours", 0), med(n, "peer", 0)
     oe, pe = med(n, "ours", 1), med(n, "peer", 1)
     orss, prss = med(n, "ours", 2), med(n, "peer", 2)
-    share = med(n, "ours", 3)
-    print(f"{n:10} {ot:10.1f} {pt:10.1f} {ot/pt:6.2f} {oe:10.1f} {pe:10.1f} {oe/pe:6.2f} {orss:8.0f}M {prss:8.0f}M {100 * share:8.1f}%")
+    share, transfer = med(n, "ours", 3), med(n, "ours", 4)
+    print(f"{n:10} {ot:10.1f} {pt:10.1f} {ot/pt:6.2f} {oe:10.1f} {pe:10.1f} {oe/pe:6.2f} {orss:8.0f}M {prss:8.0f}M {100 * share:8.1f}% {100 * transfer:7.1f}%")
 print("img/s medians over rounds; RSS = peak resident MB of the largest rank; allreduce = our share of step time in")
-print("the gradient allreduce, waiting for the slower rank included (0 on one rank)")
+print("the gradient allreduce, waiting for the slower rank included (0 on one rank); transfer = the part that is the")
+print("communication itself (per step, the allreduce time of the rank that arrived last)")
 PY
 rm -f "$out"

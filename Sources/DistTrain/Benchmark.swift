@@ -26,6 +26,18 @@ public struct Benchmark {
         return sorted[min(sorted.count - 1, Int((q * Double(sorted.count)).rounded(.down)))]
     }
 
+    /// The share of `seconds` the gradient communication itself takes: in every step the rank that reaches
+    /// the allreduce last waits for nobody, so the minimum over ranks of that step's allreduce time is the
+    /// transfer; the rest of a rank's allreduce time is waiting for the slower rank. `perStep`: rank-major,
+    /// `ranks` × steps seconds (`allgather` of each rank's per-step allreduce times).
+    static func transferShare(_ perStep: [Double], ranks: Int, seconds: Double) -> Double {
+        guard ranks > 1, seconds > 0 else { return 0 }
+        let steps = perStep.count / ranks
+        var total = 0.0
+        for s in 0..<steps { total += (0..<ranks).map { perStep[$0 * steps + s] }.min()! }
+        return total / seconds
+    }
+
     public func run(comm: Communicator) -> [String: Any] {
         CPUAffinity.setEngineThreads(threads, rank: comm.rank)
         guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
@@ -44,15 +56,17 @@ public struct Benchmark {
         comm.barrier()
         replica.resetTimers()
         let t0 = monotonicSeconds()
-        var stepSeconds = [Double](repeating: 0, count: steps)
+        var stepSeconds = [Double](repeating: 0, count: steps), stepAllreduce = [Double](repeating: 0, count: steps)
         for i in 0..<steps {
-            let s0 = monotonicSeconds()
+            let s0 = monotonicSeconds(), a0 = replica.allreduceSeconds
             replica.step(input: x, target: y, globalBatch: globalBatch)
             stepSeconds[i] = monotonicSeconds() - s0
+            stepAllreduce[i] = replica.allreduceSeconds - a0
         }
         comm.barrier()
         let trainSeconds = monotonicSeconds() - t0
         let allreduceShares = comm.allgather([replica.allreduceSeconds / trainSeconds])
+        let transferShare = Benchmark.transferShare(comm.allgather(stepAllreduce), ranks: comm.size, seconds: trainSeconds)
 
         // Evaluation: each rank scores its share of `evalBatch` images per step, in chunks of
         // `Evaluator.chunk` images as the evaluator does.
@@ -84,6 +98,7 @@ public struct Benchmark {
             // Rank 0's step times: their spread is the jitter the ranks wait for each other over.
             "step_ms_p10_p50_p90": [0.1, 0.5, 0.9].map { 1000 * Benchmark.quantile(stepSeconds, $0) },
             "allreduce_share": allreduceShares.max() ?? 0, "allreduce_share_per_rank": allreduceShares,
+            "allreduce_transfer_share": transferShare,
             "augment_ms_per_image": augMs, "train_ms_per_image_per_rank": 1000 * trainSeconds / Double(steps * shard),
             "peak_rss_mb": rss.max() ?? 0, "peak_rss_mb_per_rank": rss,
         ]

@@ -49,9 +49,19 @@ final class DataParallelTests: XCTestCase {
         let shares = try XCTUnwrap(json["allreduce_share_per_rank"] as? [Double])
         XCTAssertEqual(shares.count, 2)
         XCTAssertEqual(json["allreduce_share"] as? Double, shares.max())
+        let transfer = try XCTUnwrap(json["allreduce_transfer_share"] as? Double)
+        XCTAssertTrue(transfer > 0 && transfer <= shares.min()! + 1e-9, "transfer \(transfer), shares \(shares)")
         let p = try XCTUnwrap(json["step_ms_p10_p50_p90"] as? [Double])
         XCTAssertEqual(p.count, 3)
         XCTAssertTrue(p[0] > 0 && p[0] <= p[1] && p[1] <= p[2], "\(p)")
+    }
+
+    func testTransferShareIsThePerStepMinimumOverRanks() {
+        // Two ranks, three steps (rank-major): per step the later rank's time is the transfer.
+        let perStep = [0.010, 0.002, 0.030,
+                       0.001, 0.020, 0.003]
+        XCTAssertEqual(Benchmark.transferShare(perStep, ranks: 2, seconds: 1), 0.001 + 0.002 + 0.003, accuracy: 1e-12)
+        XCTAssertEqual(Benchmark.transferShare([0.5, 0.5], ranks: 1, seconds: 1), 0)
     }
 
     func testRankCountEquivalenceWithoutBatchNorm() throws {
