@@ -89,10 +89,14 @@ public struct Checkpoint {
     }
 
     /// Checks that this checkpoint fits `model` built as `modelName`.
-    public func validate(for replica: DataParallelReplica, modelName: String, path: String) throws {
-        guard header.config.model == modelName else {
-            throw TrainError("\(path): checkpoint is of model \(header.config.model), not \(modelName)")
+    public func validate(for replica: DataParallelReplica, config: TrainConfig, path: String) throws {
+        guard header.config.model == config.model else {
+            throw TrainError("\(path): checkpoint is of model \(header.config.model), not \(config.model)")
         }
+        guard header.config.preprocess == config.preprocess else {
+            throw TrainError("\(path): checkpoint was trained with --preprocess \(header.config.preprocess), not \(config.preprocess)")
+        }
+        let modelName = config.model
         guard params.count == replica.params.count, buffers.count == replica.buffers.count else {
             throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, \(modelName) has \(replica.params.count) / \(replica.buffers.count)")
         }

@@ -4,13 +4,16 @@ import TorchNN
 
 /// `train --ensemble K`: the world is split into K groups of equal size (MPI_Comm_split); group m trains
 /// member m data-parallel with seed `seed + 1000·m` (its own initialisation, data order, augmentation and
-/// dropout) and model `models[m % models.count]`, on the validation split of the base seed. World rank 0
+/// dropout), model `models[m % models.count]` and contrast preprocessing `preprocesses[m % preprocesses.count]`,
+/// on the validation split of the base seed. World rank 0
 /// gathers every member's probabilities and reports each member, the majority vote and the average.
 public final class EnsembleTrainer {
-    let config: TrainConfig, models: [String], members: Int, outputs: Trainer.Outputs, world: Communicator
+    let config: TrainConfig, models: [String], preprocesses: [String], members: Int, outputs: Trainer.Outputs, world: Communicator
 
-    public init(config: TrainConfig, models: [String], members: Int, outputs: Trainer.Outputs, world: Communicator) {
-        self.config = config; self.models = models; self.members = members; self.outputs = outputs; self.world = world
+    public init(config: TrainConfig, models: [String], preprocesses: [String], members: Int, outputs: Trainer.Outputs,
+                world: Communicator) {
+        self.config = config; self.models = models; self.preprocesses = preprocesses; self.members = members
+        self.outputs = outputs; self.world = world
     }
 
     func absolute(_ p: String) -> String {
@@ -30,13 +33,14 @@ public final class EnsembleTrainer {
         let group = world.split(color: m, key: world.rank)
         var cfg = config
         cfg.seed = EnsembleTrainer.memberSeed(config.seed, m); cfg.splitSeed = config.seed
-        cfg.model = models[m % models.count]
+        cfg.model = models[m % models.count]; cfg.preprocess = preprocesses[m % preprocesses.count]
         cfg.save = (config.save as NSString).appendingPathComponent("member-\(m)")
         var out = Trainer.Outputs()
         out.cacheDir = outputs.cacheDir; out.logPrefix = "[member \(m)] "; out.showProgress = false
         out.resume = outputs.resume.map { $0.isEmpty ? "" : $0 }
         if world.isRoot {
-            print("ensemble: \(members) members of \(per) rank(s) each; models \(models.joined(separator: ",")); seeds " +
+            print("ensemble: \(members) members of \(per) rank(s) each; models \(models.joined(separator: ",")); " +
+                  "preprocessing \(preprocesses.joined(separator: ",")); seeds " +
                   (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
         let outcome = try Trainer(config: cfg, outputs: out, comm: group).run()
@@ -62,6 +66,7 @@ public final class EnsembleTrainer {
             var manifest: [[String: Any]] = []
             for k in 0..<members {
                 manifest.append(["member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k), "model": models[k % models.count],
+                                 "preprocess": preprocesses[k % preprocesses.count],
                                  "checkpoint": ((absolute(config.save) as NSString).appendingPathComponent("member-\(k)") as NSString)
                                     .appendingPathComponent(String(format: "epoch-%03d.ckpt", config.epochs)),
                                  "validation_accuracy": accs[k * per]])

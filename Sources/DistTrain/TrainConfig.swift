@@ -20,6 +20,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Seed of the validation split (nil: `seed`); ensemble members share the base seed's split.
     public var splitSeed: UInt64? = nil
     public var augment = "affine"
+    /// Contrast preprocessing of every image, in training and evaluation: "none", "equalize" or "stretch".
+    public var preprocess = "none"
     /// "whole" (the seed's) or "roi".
     public var crop = "whole"
     public var valFraction = 0.1
@@ -51,7 +53,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public init() {}
 
     enum CodingKeys: String, CodingKey {
-        case data, model, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, lrSchedule, lrStep, lrGamma, seed, splitSeed, augment, crop, valFraction, save, checkpointEvery, checksumEvery, logEvery, threads, bucketMB, skipBadImages, limitPerClass
+        case data, model, epochs, batchSize, optimizer, lr, momentum, nesterov, weightDecay, lrSchedule, lrStep, lrGamma, seed, splitSeed, augment, preprocess, crop, valFraction, save, checkpointEvery, checksumEvery, logEvery, threads, bucketMB, skipBadImages, limitPerClass
     }
 
     /// Missing keys keep their defaults, so checkpoints written before an option existed still load.
@@ -72,6 +74,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         if let v = try c.decodeIfPresent(type(of: seed).self, forKey: .seed) { seed = v }
         if let v = try c.decodeIfPresent(type(of: splitSeed).self, forKey: .splitSeed) { splitSeed = v }
         if let v = try c.decodeIfPresent(type(of: augment).self, forKey: .augment) { augment = v }
+        if let v = try c.decodeIfPresent(type(of: preprocess).self, forKey: .preprocess) { preprocess = v }
         if let v = try c.decodeIfPresent(type(of: crop).self, forKey: .crop) { crop = v }
         if let v = try c.decodeIfPresent(type(of: valFraction).self, forKey: .valFraction) { valFraction = v }
         if let v = try c.decodeIfPresent(type(of: save).self, forKey: .save) { save = v }

@@ -73,11 +73,12 @@ public final class Trainer {
         }
         let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: optimizer, comm: comm,
                                           bucketElements: config.bucketElements)
-        var (mean, std) = Augmenter.channelStatistics(train, trainIdx)
+        guard let preprocess = Preprocessing(rawValue: config.preprocess) else { throw TrainError("--preprocess \(config.preprocess): unknown") }
+        var (mean, std) = Augmenter.channelStatistics(train, trainIdx, preprocess: preprocess)
         var startEpoch = 0, step = 0, best = -1.0
         if let resume = outputs.resume {
             let (ckpt, path) = try loadForResume(resume)
-            try ckpt.validate(for: replica, modelName: config.model, path: path)
+            try ckpt.validate(for: replica, config: config, path: path)
             ckpt.params.withUnsafeBufferPointer { replica.params.data.update(from: $0.baseAddress!, count: $0.count) }
             ckpt.buffers.withUnsafeBufferPointer { if $0.count > 0 { replica.buffers.data.update(from: $0.baseAddress!, count: $0.count) } }
             replica.optimizer.state = OptimizerState(scalars: ckpt.header.optimizerScalars, tensors: ckpt.optimizerTensors)
@@ -93,7 +94,7 @@ public final class Trainer {
         }
         replica.broadcastFromRoot()
         guard let kind = Augmentation(rawValue: config.augment) else { throw TrainError("--augment \(config.augment): unknown") }
-        let trainAug = Augmenter(kind: kind, mean: mean, std: std)
+        let trainAug = Augmenter(kind: kind, mean: mean, std: std, preprocess: preprocess)
         log("model: \(config.model), \(replica.params.count) parameters; world size \(comm.size), \(config.threads) thread(s) per rank")
 
         let metricsPath = outputs.metrics ?? (config.save as NSString).appendingPathComponent("metrics.jsonl")

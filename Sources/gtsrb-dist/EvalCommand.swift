@@ -42,6 +42,7 @@ struct EvalCommand: ParsableCommand {
         let ckpt = try Checkpoint.read(path: path)
         let cfg = ckpt.header.config
         guard let model = ModelRegistry.make(cfg.model, seed: cfg.seed) else { throw TrainError("\(path): unknown model \(cfg.model)") }
+        guard Preprocessing(rawValue: cfg.preprocess) != nil else { throw TrainError("\(path): unknown preprocessing \(cfg.preprocess)") }
         let params = model.getParameters().params, buffers = model.getBuffers()
         guard params.count == ckpt.params.count, buffers.count == ckpt.buffers.count else {
             throw TrainError("\(path): parameter counts do not match model \(cfg.model)")
@@ -51,7 +52,8 @@ struct EvalCommand: ParsableCommand {
         return (model, ckpt)
     }
 
-    /// A model with weights from a safetensors file; its `mean` and `std` metadata (written by `export`) give the normalisation.
+    /// A model with weights from a safetensors file; its `mean`, `std` and `preprocess` metadata (written by `export`;
+    /// `preprocess` defaults to none) give the input transform.
     static func loadWeights(_ path: String, model name: String) throws -> (Sequential, Checkpoint) {
         guard let model = ModelRegistry.make(name, seed: 1) else { throw TrainError("--model \(name): unknown") }
         let file: (tensors: [String: SafeTensors.Entry], metadata: [String: String])
@@ -63,12 +65,19 @@ struct EvalCommand: ParsableCommand {
             }
             return v
         }
-        var cfg = TrainConfig(); cfg.model = name
+        var cfg = TrainConfig(); cfg.model = name; cfg.preprocess = file.metadata["preprocess"] ?? "none"
+        guard Preprocessing(rawValue: cfg.preprocess) != nil else { throw TrainError("\(path): metadata preprocess \(cfg.preprocess) is unknown") }
         let p = model.getParameters().params, b = model.getBuffers()
         let header = Checkpoint.Header(config: cfg, modelDescription: model.description, epoch: 0, step: 0, parameterCount: p.count,
                                        bufferCount: b.count, optimizer: "", optimizerScalars: [:], optimizerTensorNames: [],
                                        mean: try floats("mean"), std: try floats("std"), validationAccuracy: nil, bestValidationAccuracy: nil)
         return (model, Checkpoint(header: header, params: p.array, buffers: b.array, optimizerTensors: [:]))
+    }
+
+    /// The evaluation transform of a member: its normalisation and contrast preprocessing.
+    static func augmenter(_ ckpt: Checkpoint) -> Augmenter {
+        Augmenter(kind: .none, mean: ckpt.header.mean, std: ckpt.header.std,
+                  preprocess: Preprocessing(rawValue: ckpt.header.config.preprocess)!)  // checked by load
     }
 
     func run() throws {
@@ -93,7 +102,7 @@ struct EvalCommand: ParsableCommand {
             } else { throw TrainError("--data \(data): no images") }
             let t0 = monotonicSeconds()
             let results = loaded.map { model, ckpt in
-                Evaluator.run(model: model, cache: cache, indices: indices, augmenter: Augmenter(kind: .none, mean: ckpt.header.mean, std: ckpt.header.std),
+                Evaluator.run(model: model, cache: cache, indices: indices, augmenter: EvalCommand.augmenter(ckpt),
                               classes: GTSRBLayout.classes, comm: comm)
             }
             let seconds = monotonicSeconds() - t0
@@ -101,7 +110,7 @@ struct EvalCommand: ParsableCommand {
                 let (m, ckpt) = loaded[0]
                 let n = min(dumpCount, indices.count)
                 let batch = BatchLoader.Batch(input: Tensor(), target: Tensor(), indices: [])
-                BatchLoader.assemble(cache, Augmenter(kind: .none, mean: ckpt.header.mean, std: ckpt.header.std), Array(indices.prefix(n)),
+                BatchLoader.assemble(cache, EvalCommand.augmenter(ckpt), Array(indices.prefix(n)),
                                      seed: 0, epoch: 0, train: false, into: batch)
                 m.evaluate()
                 let out = m.forward(batch.input)

@@ -17,7 +17,8 @@ struct ExportCommand: ParsableCommand {
             let (model, ckpt) = try EvalCommand.load(checkpoint)
             let meta = ["model": ckpt.header.config.model, "epoch": String(ckpt.header.epoch),
                         "mean": ckpt.header.mean.map { String($0) }.joined(separator: ","),
-                        "std": ckpt.header.std.map { String($0) }.joined(separator: ","), "format": "pt", "producer": "gtsrb-dist"]
+                        "std": ckpt.header.std.map { String($0) }.joined(separator: ","), "preprocess": ckpt.header.config.preprocess,
+                        "format": "pt", "producer": "gtsrb-dist"]
             let entries = StateDict.export(model)
             try SafeTensors.write(entries, metadata: meta, to: out)
             print("wrote \(out): \(entries.count) tensors of \(ckpt.header.config.model)")

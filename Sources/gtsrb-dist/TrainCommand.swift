@@ -24,6 +24,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Learning-rate factor per drop (step schedule).") var lrGamma: Float = 0.1
     @Option(help: "Random seed (initialisation, data order, augmentation, split).") var seed: UInt64 = 1
     @Option(help: "Augmentation: \(Augmentation.allCases.map(\.rawValue).joined(separator: ", ")).") var augment = "affine"
+    @Option(help: "Contrast preprocessing of every image (training and evaluation): \(Preprocessing.allCases.map(\.rawValue).joined(separator: ", ")); with --ensemble a comma list cycles over the members.")
+    var preprocess = "none"
     @Option(help: "Image crop: whole (the seed's) or roi.") var crop = "whole"
     @Option(help: "Fraction of each class's tracks held out for validation.") var valFraction = 0.1
     @Option(help: "Checkpoint folder.") var save = "checkpoints"
@@ -45,7 +47,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Progress display: auto (a bar on a terminal), bar, lines or off; default from GTSRB_PROGRESS, else auto. Under mpirun a rank's stdout is a terminal even when mpirun's is a file: use lines.")
     var progress = DistTrain.Progress.Style(rawValue: ProcessInfo.processInfo.environment["GTSRB_PROGRESS"] ?? "") ?? .auto
 
-    var models: [String] { model.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+    var models: [String] { TrainCommand.list(model) }
+    var preprocesses: [String] { TrainCommand.list(preprocess) }
+    static func list(_ s: String) -> [String] { s.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
 
     func config(worldSize: Int, ranksOnHost: Int = 1) throws -> TrainConfig {
         var c = TrainConfig()
@@ -64,6 +68,12 @@ struct TrainCommand: ParsableCommand {
             throw TrainError("--model \(m): unknown image model (choose from vgg_small, vgg_small_dropout, convnet)")
         }
         guard !models.isEmpty, ensemble > 1 || models.count == 1 else { throw TrainError("--model lists several models: use it with --ensemble") }
+        for p in preprocesses where Preprocessing(rawValue: p) == nil {
+            throw TrainError("--preprocess \(p): unknown (choose from \(Preprocessing.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        guard !preprocesses.isEmpty, ensemble > 1 || preprocesses.count == 1 else {
+            throw TrainError("--preprocess lists several: use it with --ensemble")
+        }
         guard OptimizerFactory.names.contains(optimizer) else {
             throw TrainError("--optimizer \(optimizer): unknown (choose from \(OptimizerFactory.names.joined(separator: ", ")))")
         }
@@ -82,7 +92,7 @@ struct TrainCommand: ParsableCommand {
         c.data = data; c.model = models[0]; c.epochs = epochs; c.batchSize = batchSize; c.optimizer = optimizer
         c.lr = lr; c.momentum = optimizer == "sgd" ? momentum : 0; c.nesterov = optimizer == "sgd" && nesterov && momentum > 0
         c.weightDecay = weightDecay; c.lrSchedule = lrSchedule; c.lrStep = lrStep; c.lrGamma = lrGamma
-        c.seed = seed; c.augment = augment; c.crop = crop; c.valFraction = valFraction; c.save = save
+        c.seed = seed; c.augment = augment; c.preprocess = preprocesses[0]; c.crop = crop; c.valFraction = valFraction; c.save = save
         c.checkpointEvery = checkpointEvery; c.checksumEvery = checksumEvery; c.logEvery = logEvery
         c.threads = threads ?? TrainConfig.defaultThreads(ranksOnHost: ranksOnHost); c.skipBadImages = skipBadImages; c.limitPerClass = limitPerClass
         c.bucketMB = bucketMb
@@ -103,7 +113,7 @@ struct TrainCommand: ParsableCommand {
             out.initFrom = initFrom
             out.progressStyle = progress
             if ensemble > 1 {
-                try EnsembleTrainer(config: c, models: models, members: ensemble, outputs: out, world: comm).run()
+                try EnsembleTrainer(config: c, models: models, preprocesses: preprocesses, members: ensemble, outputs: out, world: comm).run()
             } else {
                 try Trainer(config: c, outputs: out, comm: comm).run()
             }

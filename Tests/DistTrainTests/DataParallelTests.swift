@@ -123,6 +123,10 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(r["world_size"] as? Int, 3)
         XCTAssertGreaterThan(r["accuracy"] as! Double, 50, "training went on correctly (4 easy classes)")
         XCTAssertEqual(try Checkpoint.read(path: "\(dir)/ckpt/epoch-004.ckpt").header.epoch, 4)
+        // Resuming with another contrast preprocessing would feed the weights images they were not trained on.
+        let c = train(1, ["--model", "convnet", "--epochs", "5", "--batch-size", "16", "--preprocess", "equalize", "--resume-latest"], dir: dir)
+        XCTAssertNotEqual(c.status, 0)
+        XCTAssertTrue(c.text.contains(".ckpt: checkpoint was trained with --preprocess none, not equalize"), c.text)
     }
 
     func testBadInputEndsEveryRankWithAClearError() throws {
@@ -137,6 +141,8 @@ final class DataParallelTests: XCTestCase {
             (["--save", "/proc/forbidden"], "--save /proc/forbidden"),
             (["--no-such-flag"], "Unknown option"),
             (["--ensemble", "3"], "--ensemble 3 does not fit 2 ranks"),
+            (["--preprocess", "sharpen"], "--preprocess sharpen: unknown (choose from none, equalize, stretch)"),
+            (["--preprocess", "none,equalize"], "--preprocess lists several: use it with --ensemble"),
         ]
         for (args, expected) in cases {
             let out = train(2, args, dir: dir)

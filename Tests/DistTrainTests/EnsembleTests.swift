@@ -2,7 +2,7 @@ import Foundation
 import XCTest
 @testable import DistTrain
 
-/// `train --ensemble K` at -n 4 for K = 1, 2, 4, through mpirun.
+/// `train --ensemble K` at -n 4 for K = 1, 2, 4, through mpirun (K = 4 with members of two preprocessings).
 final class EnsembleTests: XCTestCase {
     func testGroupSplitAtFourRanks() throws {
         let data = MPIHarness.tempDir("ens-data")
@@ -12,7 +12,8 @@ final class EnsembleTests: XCTestCase {
             let dir = MPIHarness.tempDir("ens\(k)")
             let out = MPIHarness.run(4, ["train", "--data", data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
                                          "--model", "convnet", "--epochs", "1", "--batch-size", "16", "--ensemble", "\(k)",
-                                         "--report", "r.json"], cwd: dir)
+                                         "--report", "r.json"] + (k == 4 ? ["--preprocess", "none,equalize", "--predictions", "p.csv"] : []),
+                                     cwd: dir)
             XCTAssertEqual(out.status, 0, out.text)
             guard out.status == 0 else { return }
             let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json"))) as! [String: Any]
@@ -26,15 +27,26 @@ final class EnsembleTests: XCTestCase {
             let manifest = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/ckpt/ensemble.json"))) as! [String: Any]
             let entries = manifest["members"] as! [[String: Any]]
             XCTAssertEqual(Set(entries.map { $0["seed"] as! Int }).count, k, "members have their own seeds")
+            XCTAssertEqual(entries.map { $0["preprocess"] as? String }, k == 4 ? ["none", "equalize", "none", "equalize"] : ["none", "none"])
             if k == 4 {
                 params = try entries.map { try Checkpoint.read(path: $0["checkpoint"] as! String).params }
                 XCTAssertNotEqual(params[0], params[1], "members really differ")
-                // Voting the saved members from eval gives the same committee accuracy.
+                XCTAssertEqual(try Checkpoint.read(path: entries[1]["checkpoint"] as! String).header.config.preprocess, "equalize")
+                // Voting the saved members from eval gives the same committee, image by image: eval preprocesses
+                // each member's input as that member was trained.
                 let ev = MPIHarness.run(2, ["eval", "--ensemble", "\(dir)/ckpt/ensemble.json", "--data", data,
-                                            "--cache-dir", "\(dir)/cache", "--report", "e.json"], cwd: dir)
+                                            "--cache-dir", "\(dir)/cache", "--report", "e.json", "--predictions", "ep.csv"], cwd: dir)
                 XCTAssertEqual(ev.status, 0, ev.text)
                 let er = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/e.json"))) as! [String: Any]
                 XCTAssertEqual((er["committee"] as! [String: Any])["vote"] as? Double, (report["committee"] as! [String: Any])["vote"] as? Double)
+                let rows = { (f: String) in try String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8).split(separator: "\n").dropFirst()
+                    .map { $0.split(separator: ";", omittingEmptySubsequences: false) } }
+                let (trained, evaluated) = (try rows("p.csv"), try rows("ep.csv"))
+                XCTAssertEqual(trained.count, evaluated.count)
+                for (a, b) in zip(trained, evaluated) {
+                    XCTAssertEqual(Array(a[0...2]), Array(b[0...2]), "same image, class and label")
+                    XCTAssertEqual(Double(a[3])!, Double(b[3])!, accuracy: 2e-5, "same averaged probability")
+                }
                 try checkSplitsAreShared(data: data, member: entries[0]["checkpoint"] as! String, dir: dir)
             }
         }

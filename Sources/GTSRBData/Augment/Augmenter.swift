@@ -3,19 +3,20 @@ import TorchNN
 
 /// Turns a cached uint8 image into a normalised 3×S×S Float32 tensor slice, with the semantics of the seed
 /// repository's datasets/transforms.lua: every geometric step is one affine map from output to source
-/// pixels, sampled bicubically (Keys, a = −0.5, edges clamped); colour steps work on [0, 1] values;
-/// ColorNormalize subtracts the per-channel mean and divides by the standard deviation.
+/// pixels, sampled bicubically (Keys, a = −0.5, edges clamped); then the contrast `preprocess`; colour steps
+/// work on [0, 1] values; ColorNormalize subtracts the per-channel mean and divides by the standard deviation.
 public struct Augmenter: Sendable {
     public let size: Int
     public let kind: Augmentation
     public let mean: [Float], std: [Float]
+    public let preprocess: Preprocessing
 
     /// fb.resnet.torch's PCA lighting constants (ImageNet), as in the seed.
     static let eigval: [Float] = [0.2175, 0.0188, 0.0045]
     static let eigvec: [[Float]] = [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]]
 
-    public init(size: Int = 48, kind: Augmentation, mean: [Float], std: [Float]) {
-        self.size = size; self.kind = kind; self.mean = mean; self.std = std
+    public init(size: Int = 48, kind: Augmentation, mean: [Float], std: [Float], preprocess: Preprocessing = .none) {
+        self.size = size; self.kind = kind; self.mean = mean; self.std = std; self.preprocess = preprocess
     }
 
     /// source = (a·u + b·v + c, d·u + e·v + f) for output pixel centres (u, v).
@@ -41,6 +42,7 @@ public struct Augmenter: Sendable {
             }
         }
         sample(pixels, w, h, map, out)
+        preprocess.apply(out, plane: size * size)
         if train && kind != .none {
             colorJitter(out, &rng)
             if kind == .seed { lighting(out, &rng) }
@@ -153,15 +155,30 @@ public struct Augmenter: Sendable {
         }
     }
 
-    /// Per-channel mean and standard deviation of [0, 1] pixel values over `indices` of `cache`.
-    public static func channelStatistics(_ cache: DecodedCache, _ indices: [Int]) -> (mean: [Float], std: [Float]) {
+    /// Per-channel mean and standard deviation of [0, 1] pixel values over `indices` of `cache`: of the stored
+    /// pixels, or with a `preprocess` of the evaluation transform's preprocessed S×S images.
+    public static func channelStatistics(_ cache: DecodedCache, _ indices: [Int], preprocess: Preprocessing = .none,
+                                         size: Int = 48) -> (mean: [Float], std: [Float]) {
         var s = [Double](repeating: 0, count: 3), sq = [Double](repeating: 0, count: 3), n = 0.0
-        for i in indices {
-            cache.withImage(i) { p, w, h in
-                for k in 0..<(w * h) {
-                    for c in 0..<3 { let v = Double(p[3 * k + c]) / 255; s[c] += v; sq[c] += v * v }
+        if preprocess != .none {
+            let aug = Augmenter(size: size, kind: .none, mean: [0, 0, 0], std: [1, 1, 1], preprocess: preprocess)
+            let plane = size * size, img = Tensor(Shape(3, size, size))
+            var rng = RandomGenerator(seed: 0)
+            for i in indices {
+                cache.withImage(i) { p, w, h in aug.apply(p, width: w, height: h, train: false, rng: &rng, into: img.data) }
+                for c in 0..<3 {
+                    for k in 0..<plane { let v = Double(img.data[c * plane + k]); s[c] += v; sq[c] += v * v }
                 }
-                n += Double(w * h)
+                n += Double(plane)
+            }
+        } else {
+            for i in indices {
+                cache.withImage(i) { p, w, h in
+                    for k in 0..<(w * h) {
+                        for c in 0..<3 { let v = Double(p[3 * k + c]) / 255; s[c] += v; sq[c] += v * v }
+                    }
+                    n += Double(w * h)
+                }
             }
         }
         let mean = (0..<3).map { s[$0] / max(n, 1) }
