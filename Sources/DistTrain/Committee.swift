@@ -51,6 +51,17 @@ public struct Committee {
         return (best, s[best] / Double(members.count))
     }
 
+    /// Tracks (samples sharing a class and a track number: one physical sign) with at least one sample that
+    /// `predict` gets wrong, and the tracks with a known label; shows how lumpy a validation split's errors are.
+    public func tracksWithErrors(_ labels: [Int], tracks: [Int], _ predict: (Int) -> Int) -> (withErrors: Int, total: Int) {
+        var all = Set<[Int]>(), wrong = Set<[Int]>()
+        for j in 0..<samples where labels[j] >= 0 {
+            all.insert([labels[j], tracks[j]])
+            if predict(j) != labels[j] { wrong.insert([labels[j], tracks[j]]) }
+        }
+        return (wrong.count, all.count)
+    }
+
     /// Accuracy (percent) of `predict` against `labels` over samples whose label is known.
     public func accuracy(_ labels: [Int], _ predict: (Int) -> Int) -> (percent: Double, correct: Int, total: Int) {
         var correct = 0, total = 0

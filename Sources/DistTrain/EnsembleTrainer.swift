@@ -61,7 +61,8 @@ public final class EnsembleTrainer {
         try world.rootOnly {
             let labels = outcome.validation.indices.map { outcome.train.labels[$0] }
             let committee = Committee(classes: GTSRBLayout.classes, members: valTables)
-            var report = EnsembleReport.summarise(committee, labels: labels, split: "validation", print: true)
+            var report = EnsembleReport.summarise(committee, labels: labels, tracks: outcome.validation.indices.map { outcome.train.tracks[$0] },
+                                                  split: "validation", print: true)
             report["world_size"] = world.size; report["epochs"] = config.epochs
             var manifest: [[String: Any]] = []
             for k in 0..<members {

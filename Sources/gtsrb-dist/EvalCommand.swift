@@ -133,7 +133,8 @@ struct EvalCommand: ParsableCommand {
                     if let dir = plots { try Plots.writeEvaluation(confusion: s.confusion, result: results[0], cache: cache, to: dir) }
                 } else {
                     let committee = Committee(classes: GTSRBLayout.classes, members: results.map(\.logProbs))
-                    obj = EnsembleReport.summarise(committee, labels: indices.map { cache.labels[$0] }, split: split, print: true)
+                    obj = EnsembleReport.summarise(committee, labels: indices.map { cache.labels[$0] },
+                                                   tracks: split == "validation" ? indices.map { cache.tracks[$0] } : nil, split: split, print: true)
                     if let p = predictions { try EnsembleReport.writePredictions(committee, cache, indices, to: p) }
                 }
                 obj["world_size"] = comm.size; obj["wall_s"] = seconds; obj["eval_img_s"] = imgPerSec

@@ -26,6 +26,21 @@ final class CommitteeTests: XCTestCase {
         XCTAssertEqual(c.vote(0), 0)  // sums: 1.1, 0.9, 1.0
     }
 
+    func testErrorsAreCountedPerTrack() {
+        // Samples: class 0 track 1 (×2), class 0 track 2, class 1 track 1 (a different sign from class 0's
+        // track 1), and an unlabelled one. The member errs on both images of class 0 track 1 and on class 1 track 1.
+        let m = table([[0.2, 0.8], [0.3, 0.7], [0.9, 0.1], [0.6, 0.4], [0.5, 0.5]])
+        let c = Committee(classes: 2, members: [m])
+        let labels = [0, 0, 0, 1, -1], tracks = [1, 1, 2, 1, 7]
+        let t = c.tracksWithErrors(labels, tracks: tracks) { c.vote($0) }
+        XCTAssertEqual(t.withErrors, 2)
+        XCTAssertEqual(t.total, 3, "three labelled tracks; the unlabelled sample is not counted")
+        let report = EnsembleReport.summarise(c, labels: labels, tracks: tracks, split: "validation", print: false)
+        XCTAssertEqual((report["committee"] as! [String: Any])["vote_tracks_with_errors"] as? Int, 2)
+        XCTAssertEqual((report["members"] as! [[String: Any]])[0]["tracks"] as? Int, 3)
+        XCTAssertNil((EnsembleReport.summarise(c, labels: labels, split: "test", print: false)["committee"] as! [String: Any])["tracks"])
+    }
+
     func testOneMemberAndKCopiesEqualThatMember() {
         let m = table([[0.2, 0.7, 0.1], [0.6, 0.3, 0.1], [0.3, 0.3, 0.4]])
         let one = Committee(classes: 3, members: [m]), four = Committee(classes: 3, members: Array(repeating: m, count: 4))
