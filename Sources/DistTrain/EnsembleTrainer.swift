@@ -5,8 +5,8 @@ import TorchNN
 /// `train --ensemble K`: the world is split into K groups of equal size (MPI_Comm_split); group m trains
 /// member m data-parallel with seed `seed + 1000·m` (its own initialisation, data order, augmentation and
 /// dropout), model `models[m % models.count]` and contrast preprocessing `preprocesses[m % preprocesses.count]`,
-/// on the validation split of the base seed. World rank 0
-/// gathers every member's probabilities and reports each member, the majority vote and the average.
+/// on the validation split of the base seed. World rank 0 gathers every member's probabilities and reports
+/// each member, the majority vote and the average.
 public final class EnsembleTrainer {
     let config: TrainConfig, models: [String], preprocesses: [String], members: Int, outputs: Trainer.Outputs, world: Communicator
 
