@@ -31,6 +31,18 @@ final class EnsembleTests: XCTestCase {
             if k == 4 {
                 params = try entries.map { try Checkpoint.read(path: $0["checkpoint"] as! String).params }
                 XCTAssertNotEqual(params[0], params[1], "members really differ")
+                // … and so do their predictions: the two members' confidences differ image by image.
+                var confidences: [[String]] = []
+                for m in 0..<2 {
+                    let one = MPIHarness.run(1, ["eval", "--checkpoint", entries[m]["checkpoint"] as! String, "--data", data,
+                                                 "--cache-dir", "\(dir)/cache", "--predictions", "m\(m).csv"], cwd: dir)
+                    XCTAssertEqual(one.status, 0, one.text)
+                    confidences.append(try String(contentsOfFile: "\(dir)/m\(m).csv", encoding: .utf8).split(separator: "\n").dropFirst()
+                        .map { String($0.split(separator: ";", omittingEmptySubsequences: false)[1...3].joined(separator: ";")) })
+                }
+                let differing = zip(confidences[0], confidences[1]).filter { $0 != $1 }.count
+                print("members 0 and 1 differ on \(differing) of \(confidences[0].count) predictions")
+                XCTAssertGreaterThan(differing, confidences[0].count / 2)
                 XCTAssertEqual(try Checkpoint.read(path: entries[1]["checkpoint"] as! String).header.config.preprocess, "equalize")
                 // Voting the saved members from eval gives the same committee, image by image: eval preprocesses
                 // each member's input as that member was trained.
