@@ -50,7 +50,8 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(shares.count, 2)
         XCTAssertEqual(json["allreduce_share"] as? Double, shares.max())
         let transfer = try XCTUnwrap(json["allreduce_transfer_share"] as? Double)
-        XCTAssertTrue(transfer > 0 && transfer <= shares.min()! + 1e-9, "transfer \(transfer), shares \(shares)")
+        // Each rank divides by its own train time, whose ends (barrier exits) differ by microseconds: 0.1 % slack.
+        XCTAssertTrue(transfer > 0 && transfer <= shares.min()! * 1.001 + 1e-9, "transfer \(transfer), shares \(shares)")
         let p = try XCTUnwrap(json["step_ms_p10_p50_p90"] as? [Double])
         XCTAssertEqual(p.count, 3)
         XCTAssertTrue(p[0] > 0 && p[0] <= p[1] && p[1] <= p[2], "\(p)")
