@@ -77,6 +77,9 @@ public struct Checkpoint {
                 do { header = try JSONDecoder().decode(Header.self, from: Data(json.utf8)) } catch {
                     throw TrainError("\(path): checkpoint header is not valid: \(error)")
                 }
+                guard Preprocessing(rawValue: header.config.preprocess) != nil else {
+                    throw TrainError("\(path): checkpoint names an unknown preprocessing \(header.config.preprocess)")
+                }
                 let params = try r.floats("parameters"), buffers = try r.floats("buffers")
                 guard params.count == header.parameterCount, buffers.count == header.bufferCount else {
                     throw TrainError("\(path): checkpoint holds \(params.count) parameters and \(buffers.count) buffers, its header says \(header.parameterCount) and \(header.bufferCount)")
@@ -88,7 +91,13 @@ public struct Checkpoint {
         }
     }
 
-    /// Checks that this checkpoint fits `model` built as `modelName`.
+    /// The evaluation transform of the model in this checkpoint: its normalisation and contrast preprocessing
+    /// (checked by `read`; headers built elsewhere check it themselves).
+    public var evaluationAugmenter: Augmenter {
+        Augmenter(kind: .none, mean: header.mean, std: header.std, preprocess: Preprocessing(rawValue: header.config.preprocess)!)
+    }
+
+    /// Checks that this checkpoint fits `replica`, a model built and preprocessed as `config` says.
     public func validate(for replica: DataParallelReplica, config: TrainConfig, path: String) throws {
         guard header.config.model == config.model else {
             throw TrainError("\(path): checkpoint is of model \(header.config.model), not \(config.model)")
@@ -96,9 +105,8 @@ public struct Checkpoint {
         guard header.config.preprocess == config.preprocess else {
             throw TrainError("\(path): checkpoint was trained with --preprocess \(header.config.preprocess), not \(config.preprocess)")
         }
-        let modelName = config.model
         guard params.count == replica.params.count, buffers.count == replica.buffers.count else {
-            throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, \(modelName) has \(replica.params.count) / \(replica.buffers.count)")
+            throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, \(config.model) has \(replica.params.count) / \(replica.buffers.count)")
         }
     }
 

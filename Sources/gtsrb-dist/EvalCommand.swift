@@ -42,7 +42,6 @@ struct EvalCommand: ParsableCommand {
         let ckpt = try Checkpoint.read(path: path)
         let cfg = ckpt.header.config
         guard let model = ModelRegistry.make(cfg.model, seed: cfg.seed) else { throw TrainError("\(path): unknown model \(cfg.model)") }
-        guard Preprocessing(rawValue: cfg.preprocess) != nil else { throw TrainError("\(path): unknown preprocessing \(cfg.preprocess)") }
         let params = model.getParameters().params, buffers = model.getBuffers()
         guard params.count == ckpt.params.count, buffers.count == ckpt.buffers.count else {
             throw TrainError("\(path): parameter counts do not match model \(cfg.model)")
@@ -74,12 +73,6 @@ struct EvalCommand: ParsableCommand {
         return (model, Checkpoint(header: header, params: p.array, buffers: b.array, optimizerTensors: [:]))
     }
 
-    /// The evaluation transform of a member: its normalisation and contrast preprocessing.
-    static func augmenter(_ ckpt: Checkpoint) -> Augmenter {
-        Augmenter(kind: .none, mean: ckpt.header.mean, std: ckpt.header.std,
-                  preprocess: Preprocessing(rawValue: ckpt.header.config.preprocess)!)  // checked by load
-    }
-
     func run() throws {
         withWorld { comm in
             CPUAffinity.setEngineThreads(threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()), rank: comm.rank)
@@ -102,7 +95,7 @@ struct EvalCommand: ParsableCommand {
             } else { throw TrainError("--data \(data): no images") }
             let t0 = monotonicSeconds()
             let results = loaded.map { model, ckpt in
-                Evaluator.run(model: model, cache: cache, indices: indices, augmenter: EvalCommand.augmenter(ckpt),
+                Evaluator.run(model: model, cache: cache, indices: indices, augmenter: ckpt.evaluationAugmenter,
                               classes: GTSRBLayout.classes, comm: comm)
             }
             let seconds = monotonicSeconds() - t0
@@ -110,7 +103,7 @@ struct EvalCommand: ParsableCommand {
                 let (m, ckpt) = loaded[0]
                 let n = min(dumpCount, indices.count)
                 let batch = BatchLoader.Batch(input: Tensor(), target: Tensor(), indices: [])
-                BatchLoader.assemble(cache, EvalCommand.augmenter(ckpt), Array(indices.prefix(n)),
+                BatchLoader.assemble(cache, ckpt.evaluationAugmenter, Array(indices.prefix(n)),
                                      seed: 0, epoch: 0, train: false, into: batch)
                 m.evaluate()
                 let out = m.forward(batch.input)
