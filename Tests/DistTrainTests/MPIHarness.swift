@@ -69,6 +69,31 @@ enum MPIHarness {
         }
     }
 
+    /// An official-layout test folder of `images` 24×24 PPM images (`Final_Test/Images` + `GT-final_test.csv`),
+    /// image i of class i % `classes`, drawn as `dataset` draws that class.
+    static func testFolder(_ root: String, images: Int, classes: Int = 4) {
+        let dir = "\(root)/GTSRB/Final_Test/Images"
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        var csv = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
+        for i in 0..<images {
+            let c = i % classes
+            var px = [UInt8](repeating: 0, count: 24 * 24 * 3)
+            for y in 0..<24 {
+                for x in 0..<24 {
+                    let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
+                    for k in 0..<3 {
+                        let noise = (x * 7 + y * 3 + i * 5 + k * 13) % 30
+                        px[(y * 24 + x) * 3 + k] = UInt8((inSquare ? 200 : 40) + noise)
+                    }
+                }
+            }
+            let name = String(format: "%05d.ppm", i)
+            FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
+            csv += "\(name);24;24;2;2;21;21;\(c)\n"
+        }
+        FileManager.default.createFile(atPath: "\(dir)/GT-final_test.csv", contents: Data(csv.utf8))
+    }
+
     /// One generated dataset shared by the mpirun tests (4 classes × 4 tracks × 8 frames).
     static let sharedDataset: String = {
         let r = tempDir("data")

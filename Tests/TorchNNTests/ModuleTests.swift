@@ -98,6 +98,39 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(Shape([]).prepending(7), Shape(7))
     }
 
+    /// setNumInputDims: a batch of one keeps its batch dimension (the one-image `eval` trap).
+    func testViewWithNumInputDimsKeepsABatchOfOne() {
+        let v = View(4608).setNumInputDims(3)
+        XCTAssertEqual(v.forward(Tensor(Shape(1, 128, 6, 6))).shape, Shape(1, 4608))
+        XCTAssertEqual(v.forward(Tensor(Shape(3, 128, 6, 6))).shape, Shape(3, 4608))
+        XCTAssertEqual(v.forward(Tensor(Shape(128, 6, 6))).shape, Shape(4608))
+        XCTAssertEqual(v.backward(Tensor(Shape(128, 6, 6)), Tensor(Shape(4608))).shape, Shape(128, 6, 6))
+    }
+
+    /// Every image model in evaluation mode scores a batch of one as it scores that image inside a batch.
+    func testModelsScoreABatchOfOneLikeALargerBatch() {
+        for name in ["vgg_small", "vgg_small_dropout", "convnet"] {
+            let model = ModelRegistry.make(name, seed: 2, classes: 5)!
+            model.evaluate()
+            var rng = RandomGenerator(seed: 9)
+            let batch = Tensor(Shape(3, 3, 48, 48))
+            for i in 0..<batch.count {
+                batch.data[i] = rng.uniform() - 0.5
+            }
+            let all = model.forward(batch).array
+            XCTAssertEqual(all.count, 15, name)
+            for n in 0..<3 {
+                let one = Tensor(Shape(1, 3, 48, 48))
+                one.data.update(from: batch.data + n * 3 * 48 * 48, count: 3 * 48 * 48)
+                let out = model.forward(one)
+                XCTAssertEqual(out.shape, Shape(1, 5), name)
+                for c in 0..<5 {
+                    XCTAssertEqual(out.data[c], all[n * 5 + c], accuracy: 1e-5, "\(name) image \(n) class \(c)")
+                }
+            }
+        }
+    }
+
     func testTorchDescriptions() {
         var rng = RandomGenerator(seed: 1)
         XCTAssertEqual(SpatialConvolution(3, 32, 3, 3, 1, 1, 1, 1, rng: &rng).description, "nn.SpatialConvolution(3 -> 32, 3x3, 1,1, 1,1)")

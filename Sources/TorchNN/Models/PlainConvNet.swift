@@ -10,7 +10,7 @@ public enum PlainConvNet {
             .add(SpatialConvolution(8, 16, 5, 5, rng: &rng))
             .add(ReLU(true))
             .add(SpatialMaxPooling(2, 2, 2, 2))
-            .add(View(16 * 9 * 9))
+            .add(View(16 * 9 * 9).setNumInputDims(3))
             .add(Linear(16 * 9 * 9, classes, rng: &rng))
             .add(LogSoftMax())
     }

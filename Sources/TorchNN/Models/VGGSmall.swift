@@ -20,7 +20,7 @@ public enum VGGSmall {
         }
         let flat = 128 * 6 * 6
         let classifier = Sequential()
-            .add(View(flat))
+            .add(View(flat).setNumInputDims(3))
             .add(Linear(flat, 512, rng: &rng))
             .add(ReLU(true))
             .add(BatchNormalization(512, eps: 1e-3, rng: &rng))
