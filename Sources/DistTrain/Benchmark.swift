@@ -5,7 +5,7 @@ import Foundation
 /// `gtsrb-dist bench`: trains a model on in-memory random inputs (forward, backward, allreduce, sgd step)
 /// and evaluates at a larger batch, after a warm-up; rank 0 prints `RESULT {json}`.
 public struct Benchmark {
-    public var model = "vgg_small"
+    public var model = ModelName.vggSmall
     public var globalBatch = 32
     public var evalBatch = 256
     public var steps = 20
@@ -40,10 +40,10 @@ public struct Benchmark {
 
     public func run(comm: Communicator) -> [String: Any] {
         CPUAffinity.setEngineThreads(threads, rank: comm.rank)
-        guard let net = ModelRegistry.make(model, seed: 1) else { fatalError("unknown model \(model)") }
+        let net = ModelRegistry.make(model, seed: 1)
         for case let conv as SpatialConvolution in net.allModules { conv.allowsWinograd = winograd }
         let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
-        let (c, h, w) = ModelRegistry.inputShape(model)
+        let (c, h, w) = model.inputShape
         var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
         let x = Tensor(Shape(shard, c, h, w)), y = Tensor(Shape(shard))
         for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
@@ -90,7 +90,7 @@ public struct Benchmark {
         let augMs = 1000 * (monotonicSeconds() - t2) / Double(augN)
         let rss = comm.allgather([peakRSSMegabytes()])
         return [
-            "model": model, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
+            "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
             "steps": steps, "winograd": winograd, "bucket_mb": bucketMB,
             "train_img_s": Double(steps * globalBatch) / trainSeconds,
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,

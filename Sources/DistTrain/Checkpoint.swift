@@ -11,6 +11,19 @@ public struct Checkpoint {
     public static let version: UInt32 = 1
 
     public struct Header: Codable {
+        /// Decodes a header's JSON; configuration keys that an older checkpoint lacks take today's defaults.
+        static func decode(_ json: String, path: String) throws -> Header {
+            do {
+                guard var object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any] else {
+                    throw TrainError("not a JSON object")
+                }
+                object["config"] = try TrainConfig.withDefaults(object["config"] as? [String: Any] ?? [:])
+                return try JSONDecoder().decode(Header.self, from: JSONSerialization.data(withJSONObject: object))
+            } catch {
+                throw TrainError("\(path): checkpoint header is not valid: \(error)")
+            }
+        }
+
         public var config: TrainConfig
         public var modelDescription: String
         /// Epochs completed.
@@ -72,14 +85,7 @@ public struct Checkpoint {
                 try r.skip(8, "magic")
                 let v = try r.read(UInt32.self, "version")
                 guard v == version else { throw TrainError("\(path): checkpoint format version \(v), this build reads \(version)") }
-                let json = try r.string("header")
-                let header: Header
-                do { header = try JSONDecoder().decode(Header.self, from: Data(json.utf8)) } catch {
-                    throw TrainError("\(path): checkpoint header is not valid: \(error)")
-                }
-                guard Preprocessing(rawValue: header.config.preprocess) != nil else {
-                    throw TrainError("\(path): checkpoint names an unknown preprocessing \(header.config.preprocess)")
-                }
+                let header = try Header.decode(try r.string("header"), path: path)
                 let params = try r.floats("parameters"), buffers = try r.floats("buffers")
                 guard params.count == header.parameterCount, buffers.count == header.bufferCount else {
                     throw TrainError("\(path): checkpoint holds \(params.count) parameters and \(buffers.count) buffers, its header says \(header.parameterCount) and \(header.bufferCount)")
@@ -91,22 +97,29 @@ public struct Checkpoint {
         }
     }
 
-    /// The evaluation transform of the model in this checkpoint: its normalisation and contrast preprocessing
-    /// (checked by `read`; headers built elsewhere check it themselves).
-    public var evaluationAugmenter: Augmenter {
-        Augmenter(kind: .none, mean: header.mean, std: header.std, preprocess: Preprocessing(rawValue: header.config.preprocess)!)
+    /// Copies the parameters and BatchNorm buffers into a model's flat views (counts checked by the caller).
+    public func restore(params target: Tensor, buffers targetBuffers: Tensor) {
+        params.withUnsafeBufferPointer { target.data.update(from: $0.baseAddress!, count: $0.count) }
+        buffers.withUnsafeBufferPointer { source in
+            if let base = source.baseAddress {
+                targetBuffers.data.update(from: base, count: source.count)
+            }
+        }
     }
 
     /// Checks that this checkpoint fits `replica`, a model built and preprocessed as `config` says.
     public func validate(for replica: DataParallelReplica, config: TrainConfig, path: String) throws {
-        guard header.config.model == config.model else {
-            throw TrainError("\(path): checkpoint is of model \(header.config.model), not \(config.model)")
+        let stored = header.config
+        guard stored.model == config.model else {
+            throw TrainError("\(path): checkpoint is of model \(stored.model.rawValue), not \(config.model.rawValue)")
         }
-        guard header.config.preprocess == config.preprocess else {
-            throw TrainError("\(path): checkpoint was trained with --preprocess \(header.config.preprocess), not \(config.preprocess)")
+        guard stored.preprocess == config.preprocess else {
+            throw TrainError("\(path): checkpoint was trained with --preprocess \(stored.preprocess.rawValue), "
+                                + "not \(config.preprocess.rawValue)")
         }
         guard params.count == replica.params.count, buffers.count == replica.buffers.count else {
-            throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, \(config.model) has \(replica.params.count) / \(replica.buffers.count)")
+            throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, "
+                                + "\(config.model.rawValue) has \(replica.params.count) / \(replica.buffers.count)")
         }
     }
 

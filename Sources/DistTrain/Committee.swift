@@ -1,4 +1,5 @@
 import Foundation
+import TorchNN
 
 /// The committee vote over members' class probabilities (rows = samples, `classes` columns, log-probabilities
 /// as the models output them): the majority of the members' predicted classes, ties broken by the summed
@@ -17,10 +18,7 @@ public struct Committee {
     public var samples: Int { members[0].count / classes }
 
     func argmax(_ m: Int, _ j: Int) -> Int {
-        let row = j * classes
-        var best = 0
-        for c in 1..<classes where members[m][row + c] > members[m][row + best] { best = c }
-        return best
+        members[m][j * classes..<(j + 1) * classes].indexOfMax()
     }
 
     /// Summed probabilities of sample j over members.
@@ -46,8 +44,7 @@ public struct Committee {
     /// Class of the averaged probabilities, and that average.
     public func average(_ j: Int) -> (cls: Int, probability: Double) {
         let s = probabilitySum(j)
-        var best = 0
-        for c in 1..<classes where s[c] > s[best] { best = c }
+        let best = s.indexOfMax()
         return (best, s[best] / Double(members.count))
     }
 

@@ -8,11 +8,11 @@ public final class DataContext {
     public let train: DecodedCache?
     public let test: DecodedCache?
 
-    public init(dataDir: String, cacheDir: String, crop: Bool, skipBad: Bool, comm: Communicator,
+    public init(dataDir: String, cacheDir: String, crop: Crop, skipBad: Bool, comm: Communicator,
                 needTrain: Bool, log: (String) -> Void) throws {
         var description = ""
         var hasTrain = false, hasTest = false
-        let mode = crop ? "roi" : "whole"
+        let mode = crop.rawValue
         let trainPath = (cacheDir as NSString).appendingPathComponent("train-\(mode).gdcache")
         let testPath = (cacheDir as NSString).appendingPathComponent("test-\(mode).gdcache")
         try comm.rootOnly {

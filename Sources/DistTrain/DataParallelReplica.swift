@@ -94,10 +94,10 @@ public final class DataParallelReplica {
         let rows = output.size(0), c = output.size(1)
         var correct = 0
         for r in 0..<rows {
-            let p = output.data + r * c
-            var best = 0
-            for j in 1..<c where p[j] > p[best] { best = j }
-            if best == Int(target.data[r]) { correct += 1 }
+            let scores = UnsafeBufferPointer(start: output.data + r * c, count: c)
+            if scores.indexOfMax() == Int(target.data[r]) {
+                correct += 1
+            }
         }
         return correct
     }

@@ -37,6 +37,6 @@ public enum EnsembleReport {
     }
 
     public static func writePredictions(_ c: Committee, _ cache: DecodedCache, _ indices: [Int], to path: String) throws {
-        try writePredictionRows(cache, indices, to: path) { j in (c.vote(j), c.average(j).probability) }
+        try RunFiles.writePredictionRows(cache, indices, to: path) { j in (c.vote(j), c.average(j).probability) }
     }
 }

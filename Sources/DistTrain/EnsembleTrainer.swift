@@ -8,16 +8,29 @@ import TorchNN
 /// on the validation split of the base seed. World rank 0 gathers every member's probabilities and reports
 /// each member, the majority vote and the average.
 public final class EnsembleTrainer {
-    let config: TrainConfig, models: [String], preprocesses: [String], members: Int, outputs: Trainer.Outputs, world: Communicator
+    let config: TrainConfig
+    let models: [ModelName]
+    let preprocesses: [Preprocessing]
+    let members: Int
+    let options: TrainOptions
+    let world: Communicator
 
-    public init(config: TrainConfig, models: [String], preprocesses: [String], members: Int, outputs: Trainer.Outputs,
-                world: Communicator) {
-        self.config = config; self.models = models; self.preprocesses = preprocesses; self.members = members
-        self.outputs = outputs; self.world = world
+    public init(config: TrainConfig, models: [ModelName], preprocesses: [Preprocessing], members: Int,
+                options: TrainOptions, world: Communicator) {
+        self.config = config
+        self.models = models
+        self.preprocesses = preprocesses
+        self.members = members
+        self.options = options
+        self.world = world
     }
 
     func absolute(_ p: String) -> String {
         p.hasPrefix("/") ? p : (FileManager.default.currentDirectoryPath as NSString).appendingPathComponent(p)
+    }
+
+    func names<T: RawRepresentable<String>>(_ values: [T]) -> String {
+        values.map(\.rawValue).joined(separator: ",")
     }
 
     public static func memberSeed(_ base: UInt64, _ m: Int) -> UInt64 { base &+ 1000 &* UInt64(m) }
@@ -27,7 +40,7 @@ public final class EnsembleTrainer {
             throw TrainError("--ensemble \(members) does not divide the \(world.size) ranks into equal groups (use a divisor of \(world.size))")
         }
         // Build the caches once (world rank 0) before the groups open them.
-        _ = try DataContext(dataDir: config.data, cacheDir: outputs.cacheDir, crop: config.crop == "roi",
+        _ = try DataContext(dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
                             skipBad: config.skipBadImages, comm: world, needTrain: true, log: { if self.world.isRoot { print($0) } })
         let per = world.size / members, m = world.rank / per
         let group = world.split(color: m, key: world.rank)
@@ -35,15 +48,19 @@ public final class EnsembleTrainer {
         cfg.seed = EnsembleTrainer.memberSeed(config.seed, m); cfg.splitSeed = config.seed
         cfg.model = models[m % models.count]; cfg.preprocess = preprocesses[m % preprocesses.count]
         cfg.save = (config.save as NSString).appendingPathComponent("member-\(m)")
-        var out = Trainer.Outputs()
-        out.cacheDir = outputs.cacheDir; out.logPrefix = "[member \(m)] "; out.showProgress = false
-        out.resume = outputs.resume.map { $0.isEmpty ? "" : $0 }
+        var memberOptions = TrainOptions()
+        memberOptions.cacheDir = options.cacheDir
+        memberOptions.logPrefix = "[member \(m)] "
+        memberOptions.progress = .off
+        memberOptions.printConfusion = false
+        memberOptions.writePlots = false
+        memberOptions.start = options.start
         if world.isRoot {
-            print("ensemble: \(members) members of \(per) rank(s) each; models \(models.joined(separator: ",")); " +
-                  "preprocessing \(preprocesses.joined(separator: ",")); seeds " +
+            print("ensemble: \(members) members of \(per) rank(s) each; models \(names(models)); " +
+                  "preprocessing \(names(preprocesses)); seeds " +
                   (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
-        let outcome = try Trainer(config: cfg, outputs: out, comm: group).run()
+        let outcome = try Trainer(config: cfg, options: memberOptions, comm: group).run()
 
         // Gather every member's log-probabilities to world rank 0 (members' group roots hold them).
         func gatherTables(_ r: Evaluator.Result?) -> [[Float]] {
@@ -66,8 +83,8 @@ public final class EnsembleTrainer {
             report["world_size"] = world.size; report["epochs"] = config.epochs
             var manifest: [[String: Any]] = []
             for k in 0..<members {
-                manifest.append(["member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k), "model": models[k % models.count],
-                                 "preprocess": preprocesses[k % preprocesses.count],
+                manifest.append(["member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k), "model": models[k % models.count].rawValue,
+                                 "preprocess": preprocesses[k % preprocesses.count].rawValue,
                                  "checkpoint": ((absolute(config.save) as NSString).appendingPathComponent("member-\(k)") as NSString)
                                     .appendingPathComponent(String(format: "epoch-%03d.ckpt", config.epochs)),
                                  "validation_accuracy": accs[k * per]])
@@ -78,13 +95,13 @@ public final class EnsembleTrainer {
                 if tlabels.contains(where: { $0 >= 0 }) {
                     report["test"] = EnsembleReport.summarise(tcommittee, labels: tlabels, split: "test", print: true)
                 }
-                if let p = outputs.predictions { try EnsembleReport.writePredictions(tcommittee, tc, outcome.test!.indices, to: p) }
-            } else if let p = outputs.predictions {
+                if let p = options.predictions { try EnsembleReport.writePredictions(tcommittee, tc, outcome.test!.indices, to: p) }
+            } else if let p = options.predictions {
                 try EnsembleReport.writePredictions(committee, outcome.train, outcome.validation.indices, to: p)
             }
-            try writeJSON(["members": manifest, "base_seed": config.seed, "classes": GTSRBLayout.classes],
+            try RunFiles.writeJSON(["members": manifest, "base_seed": config.seed, "classes": GTSRBLayout.classes],
                           to: (config.save as NSString).appendingPathComponent("ensemble.json"))
-            if let r = outputs.report { try writeJSON(report, to: r) }
+            if let r = options.report { try RunFiles.writeJSON(report, to: r) }
         }
     }
 }

@@ -7,30 +7,48 @@ import TorchNN
 public struct Evaluator {
     public static let chunk = 64
 
+    /// A model's results against labels: mean NLL, correct count and confusion matrix.
+    public struct Score {
+        public let loss: Double
+        public let correct: Int
+        public let total: Int
+        public let confusion: ConfusionMatrix
+
+        /// Percent correct (0 with no labelled samples).
+        public var percent: Double { total > 0 ? 100 * Double(correct) / Double(total) : 0 }
+    }
+
     public struct Result {
         /// indices.count × classes log-probabilities (rank 0 only; empty elsewhere).
         public let logProbs: [Float]
         public let classes: Int
         public let indices: [Int]
 
+        /// The predicted class of row j and its probability.
         public func prediction(_ j: Int) -> (cls: Int, confidence: Float) {
-            var best = 0
-            for c in 1..<classes where logProbs[j * classes + c] > logProbs[j * classes + best] { best = c }
+            let best = logProbs[j * classes..<(j + 1) * classes].indexOfMax()
             return (best, expf(logProbs[j * classes + best]))
         }
-        /// Mean NLL, correct count and confusion matrix against `labels` (labelled samples only;
-        /// zeros on ranks other than 0, which hold no outputs).
-        public func score(labels: [Int]) -> (loss: Double, correct: Int, total: Int, confusion: ConfusionMatrix) {
-            let cm = ConfusionMatrix(classes)
-            guard !logProbs.isEmpty else { return (0, 0, 0, cm) }
-            var loss = 0.0, correct = 0, total = 0
-            for (j, i) in indices.enumerated() where labels[i] >= 0 {
-                let p = prediction(j).cls
-                cm.add(prediction: p, target: labels[i])
-                loss -= Double(logProbs[j * classes + labels[i]]); total += 1
-                if p == labels[i] { correct += 1 }
+
+        /// The score against `labels` (labelled samples only; zeros on ranks other than 0, which hold no outputs).
+        public func score(labels: [Int]) -> Score {
+            let confusion = ConfusionMatrix(classes)
+            var loss = 0.0
+            var correct = 0
+            var total = 0
+            if !logProbs.isEmpty {
+                for (j, i) in indices.enumerated() where labels[i] >= 0 {
+                    let p = prediction(j).cls
+                    confusion.add(prediction: p, target: labels[i])
+                    loss -= Double(logProbs[j * classes + labels[i]])
+                    total += 1
+                    if p == labels[i] {
+                        correct += 1
+                    }
+                }
             }
-            return (total > 0 ? loss / Double(total) : 0, correct, total, cm)
+            return Score(loss: total > 0 ? loss / Double(total) : 0, correct: correct, total: total,
+                         confusion: confusion)
         }
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DistTrain
 import Foundation
+import TorchNN
 
 /// `gtsrb-dist bench`: training and evaluation throughput on random in-memory inputs.
 struct BenchCommand: ParsableCommand {
@@ -8,28 +9,52 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Train vgg_small on random 3x48x48 inputs and print RESULT {json} (img/s, RSS).")
 
-    @Option(help: "Global batch size (split over the ranks).") var batchSize = 32
-    @Option(help: "Evaluation batch size.") var evalBatchSize = 256
-    @Option(help: "Timed training steps after the warm-up.") var steps = 20
-    @Option(help: "Warm-up steps.") var warmup = 3
-    @Option(help: "Threads per rank (default: the host's cores divided among its ranks).") var threads: Int?
-    @Option(help: "Gradient bucket size in MB, allreduced during the backward pass (0: one allreduce after it).") var bucketMb = 1.0
-    @Option(help: "Model to benchmark.") var model = "vgg_small"
-    @Flag(inversion: .prefixedNo, help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
+    @Option(help: "Global batch size (split over the ranks).")
+    var batchSize = 32
+    @Option(help: "Evaluation batch size.")
+    var evalBatchSize = 256
+    @Option(help: "Timed training steps after the warm-up.")
+    var steps = 20
+    @Option(help: "Warm-up steps.")
+    var warmup = 3
+    @Option(help: "Threads per rank (default: the host's cores divided among its ranks).")
+    var threads: Int?
+    @Option(help: "Gradient bucket size in MB, allreduced during the backward pass (0: one allreduce after it).")
+    var bucketMb = 1.0
+    @Option(help: "Model to benchmark.")
+    var model = ModelName.vggSmall
+    @Flag(inversion: .prefixedNo,
+          help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
 
-    func run() throws {
-        let comm = Communicator.world()
-        defer { Communicator.finalize() }
+    /// The benchmark for `comm`'s ranks, its flags checked.
+    func benchmark(_ comm: Communicator) throws -> Benchmark {
+        guard bucketMb.isFinite && bucketMb >= 0 else {
+            throw TrainError("--bucket-mb must be >= 0, got \(bucketMb)")
+        }
+        guard batchSize >= comm.size, evalBatchSize > 0, steps > 0, warmup >= 0 else {
+            throw TrainError("--batch-size must be at least the \(comm.size) ranks, --eval-batch-size and --steps "
+                                + "positive, --warmup >= 0")
+        }
         var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
-        b.model = model; b.globalBatch = batchSize; b.evalBatch = evalBatchSize; b.steps = steps; b.warmup = warmup
+        b.model = model
+        b.globalBatch = batchSize
+        b.evalBatch = evalBatchSize
+        b.steps = steps
+        b.warmup = warmup
         b.winograd = winograd
-        guard bucketMb.isFinite && bucketMb >= 0 else { throw ValidationError("--bucket-mb must be >= 0, got \(bucketMb)") }
         b.bucketMB = bucketMb
-        let result = b.run(comm: comm)
-        if comm.isRoot {
-            let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
-            print("RESULT " + String(decoding: data, as: UTF8.self))
+        return b
+    }
+
+    func run() throws {
+        withWorld { comm in
+            let b = try comm.collectively { try benchmark(comm) }
+            let result = b.run(comm: comm)
+            if comm.isRoot {
+                let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+                print("RESULT " + String(decoding: data, as: UTF8.self))
+            }
         }
     }
 }

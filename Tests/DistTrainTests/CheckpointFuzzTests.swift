@@ -19,9 +19,9 @@ final class CheckpointFuzzTests: XCTestCase {
     }
 
     func testMutatedCheckpointsAndExports() throws {
-        let model = ModelRegistry.make("convnet", seed: 1)!
+        let model = ModelRegistry.make(.convnet, seed: 1)
         let (p, _) = model.getParameters()
-        var cfg = TrainConfig(); cfg.model = "convnet"
+        var cfg = TrainConfig(); cfg.model = .convnet
         let header = Checkpoint.Header(config: cfg, modelDescription: model.description, epoch: 1, step: 6, parameterCount: p.count,
                                        bufferCount: 0, optimizer: "sgd", optimizerScalars: ["evalCounter": 6], optimizerTensorNames: ["dfdx"],
                                        mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], validationAccuracy: 50, bestValidationAccuracy: 50)

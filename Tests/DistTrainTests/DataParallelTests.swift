@@ -22,12 +22,12 @@ final class DataParallelTests: XCTestCase {
     /// The replica skips dLoss/dImage: it finds the first convolution inside nested containers, and
     /// nothing when the first layer with parameters is not a convolution.
     func testInputConvolutionIsFoundThroughContainers() {
-        let vgg = ModelRegistry.make("vgg_small", seed: 1)!
+        let vgg = ModelRegistry.make(.vggSmall, seed: 1)
         let first = vgg.allModules.first(where: { $0 is SpatialConvolution })
         XCTAssertNotNil(first)
         XCTAssertTrue(DataParallelReplica.inputConvolution(of: vgg) === first)
-        XCTAssertTrue(DataParallelReplica.inputConvolution(of: ModelRegistry.make("convnet", seed: 1)!) != nil)
-        XCTAssertNil(DataParallelReplica.inputConvolution(of: ModelRegistry.make("mlp", seed: 1)!))
+        XCTAssertTrue(DataParallelReplica.inputConvolution(of: ModelRegistry.make(.convnet, seed: 1)) != nil)
+        XCTAssertNil(DataParallelReplica.inputConvolution(of: ModelRegistry.make(.mlp, seed: 1)))
         let linearFirst = Sequential().add(Sequential().add(Linear(4, 4, rng: &rng))).add(SpatialConvolution(1, 1, 1, 1, rng: &rng))
         XCTAssertNil(DataParallelReplica.inputConvolution(of: linearFirst))
     }
@@ -77,7 +77,7 @@ final class DataParallelTests: XCTestCase {
             guard out.status == 0 else { return }
             params.append(try Checkpoint.read(path: "\(dir)/ckpt/epoch-005.ckpt").params)
         }
-        let initial = ModelRegistry.make("convnet", seed: 1)!.getParameters().params.array
+        let initial = ModelRegistry.make(.convnet, seed: 1).getParameters().params.array
         XCTAssertGreaterThan(relativeDifference(params[0], initial), 1e-3, "training moved the parameters")
         for k in 1..<params.count {
             XCTAssertLessThan(relativeDifference(params[k], params[0]), 1e-5, "run \(k) differs from 1 rank")
@@ -133,7 +133,7 @@ final class DataParallelTests: XCTestCase {
     func testBadInputEndsEveryRankWithAClearError() throws {
         let dir = MPIHarness.tempDir("bad")
         let cases: [([String], String)] = [
-            (["--model", "resnet9000"], "--model resnet9000: unknown"),
+            (["--model", "resnet9000"], "The value 'resnet9000' is invalid for '--model <model>'"),
             (["--batch-size", "3"], "--batch-size 3 is too small for 2 ranks"),
             (["--epochs", "0"], "--epochs must be positive"),
             (["--lr", "nan"], "--lr must be a positive number"),
@@ -142,7 +142,7 @@ final class DataParallelTests: XCTestCase {
             (["--save", "/proc/forbidden"], "--save /proc/forbidden"),
             (["--no-such-flag"], "Unknown option"),
             (["--ensemble", "3"], "--ensemble 3 does not fit 2 ranks"),
-            (["--preprocess", "sharpen"], "--preprocess sharpen: unknown (choose from none, equalize, stretch)"),
+            (["--preprocess", "sharpen"], "Please provide one of 'none', 'equalize' or 'stretch'"),
             (["--preprocess", "none,equalize"], "--preprocess lists several: use it with --ensemble"),
         ]
         for (args, expected) in cases {

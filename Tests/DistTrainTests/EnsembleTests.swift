@@ -43,7 +43,7 @@ final class EnsembleTests: XCTestCase {
                 let differing = zip(confidences[0], confidences[1]).filter { $0 != $1 }.count
                 print("members 0 and 1 differ on \(differing) of \(confidences[0].count) predictions")
                 XCTAssertGreaterThan(differing, confidences[0].count / 2)
-                XCTAssertEqual(try Checkpoint.read(path: entries[1]["checkpoint"] as! String).header.config.preprocess, "equalize")
+                XCTAssertEqual(try Checkpoint.read(path: entries[1]["checkpoint"] as! String).header.config.preprocess, .equalize)
                 // Voting the saved members from eval gives the same committee, image by image: eval preprocesses
                 // each member's input as that member was trained.
                 let ev = MPIHarness.run(2, ["eval", "--ensemble", "\(dir)/ckpt/ensemble.json", "--data", data,

@@ -10,14 +10,14 @@ final class EvaluationSizeTests: XCTestCase {
     /// evaluation mode really uses them).
     static let checkpoint: String = {
         let dir = MPIHarness.tempDir("evalsize-ckpt")
-        let model = ModelRegistry.make("vgg_small", seed: 5)!
+        let model = ModelRegistry.make(.vggSmall, seed: 5)
         let params = model.getParameters().params
         let buffers = model.getBuffers()
         for i in 0..<buffers.count {
             buffers.data[i] = 0.5 + Float(i % 7) * 0.1
         }
         var config = TrainConfig()
-        config.model = "vgg_small"
+        config.model = .vggSmall
         config.seed = 5
         let header = Checkpoint.Header(config: config, modelDescription: model.description, epoch: 1, step: 1,
                                        parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",

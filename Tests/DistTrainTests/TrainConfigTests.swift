@@ -3,14 +3,71 @@ import XCTest
 @testable import DistTrain
 
 final class TrainConfigTests: XCTestCase {
+    /// A configuration an older checkpoint wrote, without the keys added since.
     func testOlderConfigsWithoutNewerKeysStillDecode() throws {
-        let old = #"{"data":"d","model":"vgg_small","epochs":6,"seed":3,"lr":0.02}"#
-        let c = try JSONDecoder().decode(TrainConfig.self, from: Data(old.utf8))
-        XCTAssertEqual(c.epochs, 6); XCTAssertEqual(c.seed, 3); XCTAssertEqual(c.lr, 0.02)
+        let old = #"{"config":{"data":"d","model":"vgg_small","epochs":6,"seed":3,"lr":0.02},"modelDescription":"m","#
+            + #""epoch":1,"step":2,"parameterCount":0,"bufferCount":0,"optimizer":"sgd","optimizerScalars":{},"#
+            + #""optimizerTensorNames":[],"mean":[0,0,0],"std":[1,1,1]}"#
+        let c = try Checkpoint.Header.decode(old, path: "old").config
+        XCTAssertEqual(c.epochs, 6)
+        XCTAssertEqual(c.seed, 3)
+        XCTAssertEqual(c.lr, 0.02)
         XCTAssertEqual(c.logEvery, TrainConfig().logEvery, "a missing key keeps its default")
+        XCTAssertEqual(c.preprocess, .none)
         XCTAssertNil(c.splitSeed)
-        var d = TrainConfig(); d.splitSeed = 9; d.augment = "seed"
+        var d = TrainConfig()
+        d.splitSeed = 9
+        d.augment = .seed
+        d.lrSchedule = .cosine
         XCTAssertEqual(try JSONDecoder().decode(TrainConfig.self, from: JSONEncoder().encode(d)), d)
+        let unknown = old.replacingOccurrences(of: #""model":"vgg_small""#, with: #""model":"resnet""#)
+        XCTAssertThrowsError(try Checkpoint.Header.decode(unknown, path: "bad.ckpt")) {
+            XCTAssertTrue("\($0)".contains("bad.ckpt: checkpoint header is not valid"), "\($0)")
+        }
+    }
+
+    /// A checkpoint file written by the build of 2026-11-30 (string-typed configuration, format 1):
+    /// `train --model convnet --epochs 1 --limit-per-class 4 --batch-size 16 --lr-schedule cosine
+    /// --preprocess equalize` on the real training set.
+    func testCheckpointOfTheStringConfigurationFormatLoads() throws {
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/convnet-format1.ckpt").path
+        let checkpoint = try Checkpoint.read(path: path)
+        let c = checkpoint.header.config
+        XCTAssertEqual(c.model, .convnet)
+        XCTAssertEqual(c.preprocess, .equalize)
+        XCTAssertEqual(c.lrSchedule, .cosine)
+        XCTAssertEqual(c.augment, .affine)
+        XCTAssertEqual(c.crop, .whole)
+        XCTAssertEqual(c.optimizer, .sgd)
+        XCTAssertEqual(c.limitPerClass, 4)
+        XCTAssertEqual(checkpoint.header.step, 11)
+        XCTAssertEqual(checkpoint.params.count, 59_595)
+        let model = try TrainedModel.load(checkpoint: path)
+        XCTAssertEqual(model.parameters.array, checkpoint.params)
+        XCTAssertEqual(model.augmenter.preprocess, .equalize)
+    }
+
+    /// `validate` names the flag of every value out of range.
+    func testValidateNamesTheFlag() {
+        let cases: [(change: (inout TrainConfig) -> Void, ranks: Int, flag: String)] = [
+            ({ $0.epochs = 0 }, 1, "--epochs"),
+            ({ $0.batchSize = 7 }, 4, "--batch-size 7 is too small for 4 ranks"),
+            ({ $0.lr = -1 }, 1, "--lr"),
+            ({ $0.momentum = 1 }, 1, "--momentum"),
+            ({ $0.valFraction = 1 }, 1, "--val-fraction"),
+            ({ $0.model = .mlp }, 1, "--model mlp"),
+            ({ $0.bucketMB = -1 }, 1, "--bucket-mb"),
+            ({ $0.threads = 0 }, 1, "--threads"),
+        ]
+        XCTAssertNoThrow(try TrainConfig().validate(worldSize: 4))
+        for (change, ranks, flag) in cases {
+            var c = TrainConfig()
+            change(&c)
+            XCTAssertThrowsError(try c.validate(worldSize: ranks)) {
+                XCTAssertTrue("\($0)".contains(flag), "\($0) should name \(flag)")
+            }
+        }
     }
 
     /// Kernel CPU lists, and the warning for more engine threads than the CPUs a rank is bound to.
@@ -32,12 +89,16 @@ final class TrainConfigTests: XCTestCase {
     }
 
     func testLearningRateSchedules() {
-        var c = TrainConfig(); c.lr = 0.1; c.epochs = 10
-        c.lrSchedule = "step"; c.lrStep = 4; c.lrGamma = 0.5
+        var c = TrainConfig()
+        c.lr = 0.1
+        c.epochs = 10
+        c.lrSchedule = .step
+        c.lrStep = 4
+        c.lrGamma = 0.5
         XCTAssertEqual(c.learningRate(epoch: 3, progress: 0.9), 0.1)
         XCTAssertEqual(c.learningRate(epoch: 4, progress: 0), 0.05)
         XCTAssertEqual(c.learningRate(epoch: 8, progress: 0), 0.025)
-        c.lrSchedule = "cosine"
+        c.lrSchedule = .cosine
         XCTAssertEqual(c.learningRate(epoch: 0, progress: 0), 0.1, accuracy: 1e-7)
         XCTAssertEqual(c.learningRate(epoch: 5, progress: 0), 0.05, accuracy: 1e-6)
         XCTAssertEqual(c.learningRate(epoch: 9, progress: 1), 0, accuracy: 1e-7)

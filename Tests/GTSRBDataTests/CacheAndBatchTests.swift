@@ -8,17 +8,17 @@ final class CacheAndBatchTests: XCTestCase {
         Fixtures.officialTraining(root, classes: 2, tracks: 2, frames: 2)
         let recs = try GTSRBLayout(root: root).train!
         let path = "\(root)/train.gdcache"
-        let (c1, m1) = try DecodedCache.open(recs, crop: false, skipBad: false, path: path)
+        let (c1, m1) = try DecodedCache.open(recs, crop: .whole, skipBad: false, path: path)
         XCTAssertTrue(m1.contains("built"))
         XCTAssertEqual(c1.count, 8)
         XCTAssertEqual(c1.image(3), try ImageReader.read(path: recs[3].path))
         XCTAssertEqual(c1.labels, recs.map(\.label)); XCTAssertEqual(c1.tracks, recs.map(\.track))
-        XCTAssertTrue(try DecodedCache.open(recs, crop: false, skipBad: false, path: path).1.contains("valid"))
+        XCTAssertTrue(try DecodedCache.open(recs, crop: .whole, skipBad: false, path: path).1.contains("valid"))
 
         // A changed source file makes the cache stale.
         usleep(10_000)
         Fixtures.write(PPMReader.encode(Fixtures.image(20, 20, seed: 999)), recs[0].path)
-        let (c2, m2) = try DecodedCache.open(recs, crop: false, skipBad: false, path: path)
+        let (c2, m2) = try DecodedCache.open(recs, crop: .whole, skipBad: false, path: path)
         XCTAssertTrue(m2.contains("stale"), m2)
         XCTAssertEqual(c2.image(0), Fixtures.image(20, 20, seed: 999))
 
@@ -27,7 +27,7 @@ final class CacheAndBatchTests: XCTestCase {
         bytes[bytes.count / 2] ^= 1
         Fixtures.write(bytes, path)
         XCTAssertThrowsError(try DecodedCache(path: path))
-        XCTAssertTrue(try DecodedCache.open(recs, crop: false, skipBad: false, path: path).1.contains("checksum"))
+        XCTAssertTrue(try DecodedCache.open(recs, crop: .whole, skipBad: false, path: path).1.contains("checksum"))
         // Truncated.
         Fixtures.write(Array(bytes.prefix(30)), path)
         XCTAssertThrowsError(try DecodedCache(path: path))
@@ -38,10 +38,10 @@ final class CacheAndBatchTests: XCTestCase {
         Fixtures.officialTraining(root, classes: 1, tracks: 2, frames: 2)
         let recs = try GTSRBLayout(root: root).train!
         Fixtures.write(Array("P6\n20 20\n255\n".utf8) + [1, 2, 3], recs[1].path)
-        XCTAssertThrowsError(try DecodedCache.build(recs, crop: false, skipBad: false, to: "\(root)/c")) { e in
+        XCTAssertThrowsError(try DecodedCache.build(recs, crop: .whole, skipBad: false, to: "\(root)/c")) { e in
             XCTAssertTrue("\(e)".contains("00000_00001.ppm") && "\(e)".contains("truncated"), "\(e)")
         }
-        let r = try DecodedCache.build(recs, crop: false, skipBad: true, to: "\(root)/c")
+        let r = try DecodedCache.build(recs, crop: .whole, skipBad: true, to: "\(root)/c")
         XCTAssertEqual(r.decoded, 3); XCTAssertEqual(r.skipped.count, 1)
     }
 
@@ -81,7 +81,7 @@ final class CacheAndBatchTests: XCTestCase {
         let root = Fixtures.tempDir("aug")
         Fixtures.officialTraining(root, classes: 1, tracks: 1, frames: 2, size: 30)
         let recs = try GTSRBLayout(root: root).train!
-        let (cache, _) = try DecodedCache.open(recs, crop: false, skipBad: false, path: "\(root)/c")
+        let (cache, _) = try DecodedCache.open(recs, crop: .whole, skipBad: false, path: "\(root)/c")
         for kind in Augmentation.allCases {
             let aug = Augmenter(kind: kind, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
             let b1 = BatchLoader.Batch(input: Tensor(), target: Tensor(), indices: [])
@@ -108,7 +108,7 @@ final class CacheAndBatchTests: XCTestCase {
         let root = Fixtures.tempDir("loader")
         Fixtures.officialTraining(root, classes: 3, tracks: 3, frames: 3, size: 12)
         let recs = try GTSRBLayout(root: root).train!
-        let (cache, _) = try DecodedCache.open(recs, crop: false, skipBad: false, path: "\(root)/c")
+        let (cache, _) = try DecodedCache.open(recs, crop: .whole, skipBad: false, path: "\(root)/c")
         let plan = EpochPlan(samples: Array(0..<cache.count), batchSize: 8, ranks: 2, seed: 1, epoch: 0)
         let aug = Augmenter(kind: .affine, mean: [0, 0, 0], std: [1, 1, 1])
         let loader = BatchLoader(cache: cache, augmenter: aug, plan: plan, rank: 1, ranks: 2, seed: 1, epoch: 0)

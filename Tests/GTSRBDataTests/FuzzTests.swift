@@ -65,7 +65,7 @@ final class FuzzTests: XCTestCase {
         var rng = RandomGenerator(seed: 104)
         let root = Fixtures.tempDir("fuzzcache")
         Fixtures.officialTraining(root, classes: 1, tracks: 1, frames: 2, size: 6)
-        try DecodedCache.build(try GTSRBLayout(root: root).train!, crop: false, skipBad: false, to: "\(root)/c")
+        try DecodedCache.build(try GTSRBLayout(root: root).train!, crop: .whole, skipBad: false, to: "\(root)/c")
         let seed = [UInt8](FileManager.default.contents(atPath: "\(root)/c")!)
         var accepted = 0
         for _ in 0..<600 {

@@ -55,7 +55,7 @@ final class LayoutTests: XCTestCase {
         XCTAssertEqual(l.train?.count, 4)
         XCTAssertEqual(l.train![1].track, 1)
         XCTAssertEqual(l.test?.first?.label, 1)
-        let img = try DecodedCache.decode(l.train![0], crop: true)
+        let img = try DecodedCache.decode(l.train![0], crop: .roi)
         XCTAssertEqual(img.width, 4); XCTAssertEqual(img.height, 5)
     }
 
@@ -64,8 +64,8 @@ final class LayoutTests: XCTestCase {
         let root = Fixtures.tempDir("roi")
         Fixtures.officialTraining(root, classes: 1, tracks: 1, frames: 1)
         let r = try GTSRBLayout(root: root).train![0]
-        XCTAssertEqual(try DecodedCache.decode(r, crop: false).width, 20)
-        let c = try DecodedCache.decode(r, crop: true)
+        XCTAssertEqual(try DecodedCache.decode(r, crop: .whole).width, 20)
+        let c = try DecodedCache.decode(r, crop: .roi)
         XCTAssertEqual(c.width, 16); XCTAssertEqual(c.height, 16)
     }
 

@@ -92,7 +92,7 @@ final class PreprocessingTests: XCTestCase {
     func testChannelStatisticsFollowThePreprocessing() throws {
         let root = Fixtures.tempDir("prestats")
         Fixtures.officialTraining(root, classes: 2, tracks: 2, frames: 2, size: 24)
-        let (cache, _) = try DecodedCache.open(try GTSRBLayout(root: root).train!, crop: false, skipBad: false, path: "\(root)/c")
+        let (cache, _) = try DecodedCache.open(try GTSRBLayout(root: root).train!, crop: .whole, skipBad: false, path: "\(root)/c")
         let idx = Array(0..<cache.count)
         let raw = Augmenter.channelStatistics(cache, idx)
         let eq = Augmenter.channelStatistics(cache, idx, preprocess: .equalize)

@@ -20,7 +20,7 @@ final class EndToEndTests: XCTestCase {
     func testVGGSmallLearnsGeneratedImages() {
         var rng = RandomGenerator(seed: 2026)
         let (x, y) = makeImages(256, &rng)
-        let model = ModelRegistry.make("vgg_small", seed: 1, classes: 4)!
+        let model = ModelRegistry.make(.vggSmall, seed: 1, classes: 4)
         let criterion = ClassNLLCriterion()
         let (params, grads) = model.getParameters()
         let sgd = SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true)

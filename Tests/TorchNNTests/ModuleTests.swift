@@ -109,8 +109,8 @@ final class ModuleTests: XCTestCase {
 
     /// Every image model in evaluation mode scores a batch of one as it scores that image inside a batch.
     func testModelsScoreABatchOfOneLikeALargerBatch() {
-        for name in ["vgg_small", "vgg_small_dropout", "convnet"] {
-            let model = ModelRegistry.make(name, seed: 2, classes: 5)!
+        for name in ModelName.imageModels {
+            let model = ModelRegistry.make(name, seed: 2, classes: 5)
             model.evaluate()
             var rng = RandomGenerator(seed: 9)
             let batch = Tensor(Shape(3, 3, 48, 48))
@@ -118,12 +118,12 @@ final class ModuleTests: XCTestCase {
                 batch.data[i] = rng.uniform() - 0.5
             }
             let all = model.forward(batch).array
-            XCTAssertEqual(all.count, 15, name)
+            XCTAssertEqual(all.count, 15, name.rawValue)
             for n in 0..<3 {
                 let one = Tensor(Shape(1, 3, 48, 48))
                 one.data.update(from: batch.data + n * 3 * 48 * 48, count: 3 * 48 * 48)
                 let out = model.forward(one)
-                XCTAssertEqual(out.shape, Shape(1, 5), name)
+                XCTAssertEqual(out.shape, Shape(1, 5), name.rawValue)
                 for c in 0..<5 {
                     XCTAssertEqual(out.data[c], all[n * 5 + c], accuracy: 1e-5, "\(name) image \(n) class \(c)")
                 }
@@ -137,7 +137,7 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(SpatialConvolution(3, 8, 5, 5, rng: &rng).description, "nn.SpatialConvolution(3 -> 8, 5x5)")
         XCTAssertEqual(Linear(4608, 512, rng: &rng).description, "nn.Linear(4608 -> 512)")
         XCTAssertEqual(SpatialMaxPooling(2, 2, 2, 2).description, "nn.SpatialMaxPooling(2x2, 2,2)")
-        let vgg = ModelRegistry.make("vgg_small", seed: 1)!
+        let vgg = ModelRegistry.make(.vggSmall, seed: 1)
         XCTAssertTrue(vgg.description.hasPrefix("nn.Sequential {"))
         XCTAssertTrue(vgg.description.contains("(7): nn.SpatialMaxPooling(2x2, 2,2)"))
         XCTAssertEqual(vgg.getParameters().params.count, 2_670_795)
@@ -184,7 +184,7 @@ final class ModuleTests: XCTestCase {
 
     func testTutorialMLPSnippetLossFalls() {
         // The tutorial: model:forward, criterion:forward/backward, model:zeroGradParameters, model:backward, updateParameters.
-        let mlp = ModelRegistry.make("mlp", seed: 2)!
+        let mlp = ModelRegistry.make(.mlp, seed: 2)
         let criterion = MSECriterion()
         var rng = RandomGenerator(seed: 3)
         let input = Tensor(Shape(100)), target = Tensor(Shape(2), values: [1, 0])

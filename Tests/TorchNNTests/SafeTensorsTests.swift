@@ -8,7 +8,7 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testRoundTripOfAModel() throws {
-        let a = ModelRegistry.make("vgg_small", seed: 3)!, b = ModelRegistry.make("vgg_small", seed: 4)!
+        let a = ModelRegistry.make(.vggSmall, seed: 3), b = ModelRegistry.make(.vggSmall, seed: 4)
         let bytes = try SafeTensors.encode(StateDict.export(a), metadata: ["mean": "0.1,0.2,0.3"])
         let (tensors, meta) = try SafeTensors.decode(bytes, path: "m")
         XCTAssertEqual(meta["mean"], "0.1,0.2,0.3")
@@ -50,7 +50,7 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testMissingOrMisshapedTensorIsNamed() throws {
-        let m = ModelRegistry.make("convnet", seed: 1)!
+        let m = ModelRegistry.make(.convnet, seed: 1)
         var t = Dictionary(uniqueKeysWithValues: StateDict.export(m))
         t["7.weight"] = SafeTensors.Entry(floats: [1], shape: [1])
         XCTAssertThrowsError(try StateDict.load(m, from: t, source: "x")) { XCTAssertTrue("\($0)".contains("tensor 7.weight is F32 [1], expected F32 [43, 1296]")) }

@@ -46,7 +46,7 @@ final class ThreadPoolTests: XCTestCase {
     /// vgg_small's forward, backward and one sgd step on `threads` threads.
     private func step(threads: Int) -> (output: [Float], params: [Float], grads: [Float], gradInput: [Float]) {
         ThreadPool.shared.setThreads(threads)
-        let net = ModelRegistry.make("vgg_small", seed: 3)!
+        let net = ModelRegistry.make(.vggSmall, seed: 3)
         let (params, grads) = net.getParameters()
         var rng = RandomGenerator(seed: 11)
         let x = GradientChecker.random(Shape(6, 3, 48, 48), &rng)

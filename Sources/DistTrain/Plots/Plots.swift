@@ -5,13 +5,16 @@ import TorchNN
 /// The pictures rank 0 writes at the end of training (and `gtsrb-dist plot` redraws): learning curves,
 /// the confusion matrix as a heatmap, and a grid of misclassified images.
 public enum Plots {
-    /// Loss (left) and accuracy (right) per epoch from metrics records (`epoch`, `train_loss`, `val_loss`, `train_acc`, `val_acc`).
-    public static func learningCurves(_ records: [[String: Any]]) -> RGBImage {
+    /// Loss (left) and accuracy (right) per epoch from the epoch records of a metrics file.
+    public static func learningCurves(_ records: [MetricRecord]) -> RGBImage {
         var c = Canvas(width: 1000, height: 420)
-        let epochs = records.compactMap { ($0["epoch"] as? NSNumber)?.doubleValue }
-        func series(_ k: String) -> [Double] { records.map { ($0[k] as? NSNumber)?.doubleValue ?? .nan } }
-        panel(&c, x: 0, title: "LOSS", epochs: epochs, series: [("TRAIN", series("train_loss"), (31, 119, 180)), ("VAL", series("val_loss"), (214, 39, 40))])
-        panel(&c, x: 500, title: "ACCURACY %", epochs: epochs, series: [("TRAIN", series("train_acc"), (31, 119, 180)), ("VAL", series("val_acc"), (214, 39, 40))])
+        let epochRecords = records.filter { $0.epoch != nil }
+        let epochs = epochRecords.map { Double($0.epoch ?? 0) }
+        func series(_ value: (MetricRecord) -> Double?) -> [Double] { epochRecords.map { value($0) ?? .nan } }
+        panel(&c, x: 0, title: "LOSS", epochs: epochs,
+              series: [("TRAIN", series(\.trainLoss), (31, 119, 180)), ("VAL", series(\.valLoss), (214, 39, 40))])
+        panel(&c, x: 500, title: "ACCURACY %", epochs: epochs,
+              series: [("TRAIN", series(\.trainAcc), (31, 119, 180)), ("VAL", series(\.valAcc), (214, 39, 40))])
         return c.image
     }
 
@@ -74,21 +77,10 @@ public enum Plots {
         return c.image
     }
 
-    /// Records of a metrics file (one JSON object a line), for `learningCurves`.
-    public static func readMetrics(_ path: String) throws -> [[String: Any]] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw TrainError("\(path): cannot read metrics file") }
-        return try text.split(separator: "\n").enumerated().map { (i, line) in
-            guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-                throw TrainError("\(path):\(i + 1): not a JSON record")
-            }
-            return o
-        }.filter { $0["epoch"] != nil && $0["val_acc"] != nil }
-    }
-
     /// Writes curves.png (from the metrics file), confusion.png and mistakes.png into `dir`.
     public static func writeAll(metrics: String, confusion cm: ConfusionMatrix, result: Evaluator.Result,
                                 cache: DecodedCache, to dir: String) throws {
-        do { try PNGCodec.write(learningCurves(try readMetrics(metrics)), path: (dir as NSString).appendingPathComponent("curves.png")) }
+        do { try PNGCodec.write(learningCurves(try MetricRecord.read(metrics)), path: (dir as NSString).appendingPathComponent("curves.png")) }
         catch let e as DataError { throw TrainError("cannot write plots: \(e)") }
         try writeEvaluation(confusion: cm, result: result, cache: cache, to: dir)
     }

@@ -1,5 +1,5 @@
 /// The training augmentations (`--augment`).
-public enum Augmentation: String, CaseIterable, Sendable {
+public enum Augmentation: String, CaseIterable, Codable, Sendable {
     /// Scale(48) + CenterCrop(48) only (what evaluation always uses).
     case none
     /// For traffic signs: random rotation ±10°, scale 0.9–1.1, translation ±10 %, ColorJitter 0.4; no flips.

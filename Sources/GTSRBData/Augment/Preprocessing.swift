@@ -2,7 +2,7 @@
 /// colour jitter and normalisation, in training and evaluation alike. As in the multi-column committee that
 /// won GTSRB (Cireşan et al. 2012), members trained on differently preprocessed images make different
 /// mistakes, which is what a committee needs. Both change only the luma Y = 0.299 R + 0.587 G + 0.114 B.
-public enum Preprocessing: String, CaseIterable, Sendable {
+public enum Preprocessing: String, CaseIterable, Codable, Sendable {
     /// The image as sampled.
     case none
     /// Histogram equalisation of the luma: Y' = (cdf(Y) − cdf_min) / (n − cdf_min) over 256 levels, and

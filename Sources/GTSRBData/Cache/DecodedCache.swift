@@ -27,9 +27,9 @@ public final class DecodedCache {
     }
 
     /// Fingerprint of the sources: every record's path, label and ROI and each file's size and mtime, plus the crop mode.
-    public static func fingerprint(_ records: [SampleRecord], crop: Bool) -> UInt64 {
+    public static func fingerprint(_ records: [SampleRecord], crop: Crop) -> UInt64 {
         var h = FNV1a()
-        h.add(crop ? "roi" : "whole")
+        h.add(crop.rawValue)
         for r in records {
             h.add(r.path); h.add(Int64(r.label))
             if let roi = r.roi { h.add(Int64(roi.x1)); h.add(Int64(roi.y1)); h.add(Int64(roi.x2)); h.add(Int64(roi.y2)) }
@@ -39,10 +39,10 @@ public final class DecodedCache {
         return h.value
     }
 
-    /// Decodes one record, cropping to its ROI (scaled when the file's size differs from the CSV's) when `crop`.
-    public static func decode(_ r: SampleRecord, crop: Bool) throws -> RGBImage {
+    /// Decodes one record, cropping to its ROI (scaled when the file's size differs from the CSV's) when `crop` is `.roi`.
+    public static func decode(_ r: SampleRecord, crop: Crop) throws -> RGBImage {
         let img = try ImageReader.read(path: r.path)
-        guard crop, let roi = r.roi else { return img }
+        guard crop == .roi, let roi = r.roi else { return img }
         let sx = Double(img.width) / Double(r.annotatedSize?.width ?? img.width)
         let sy = Double(img.height) / Double(r.annotatedSize?.height ?? img.height)
         return img.cropped(x0: Int((Double(roi.x1) * sx).rounded(.down)), y0: Int((Double(roi.y1) * sy).rounded(.down)),
@@ -54,7 +54,7 @@ public final class DecodedCache {
     /// Decodes `records` (in parallel) and writes the cache to `path`. Unreadable images are an error,
     /// or skipped and reported when `skipBad`.
     @discardableResult
-    public static func build(_ records: [SampleRecord], crop: Bool, skipBad: Bool, to path: String) throws -> BuildReport {
+    public static func build(_ records: [SampleRecord], crop: Crop, skipBad: Bool, to path: String) throws -> BuildReport {
         let t0 = Date()
         nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Result<RGBImage, DataError>?>.allocate(capacity: records.count)
         results.initialize(repeating: nil)
@@ -73,7 +73,7 @@ public final class DecodedCache {
         }
         guard !kept.isEmpty else { throw DataError(path, "no readable images to cache") }
         var w = ByteWriter()
-        w.append(bytes: magic); w.append(version); w.append(UInt32(kept.count)); w.append(UInt32(crop ? 1 : 0))
+        w.append(bytes: magic); w.append(version); w.append(UInt32(kept.count)); w.append(UInt32(crop == .roi ? 1 : 0))
         w.append(fingerprint(records, crop: crop))
         var offset = 0
         for (r, img) in kept {
@@ -136,7 +136,7 @@ public final class DecodedCache {
 
     /// Opens the cache for `records` at `path`, (re)building it when missing, stale or corrupt.
     /// Returns the cache and a line saying what happened.
-    public static func open(_ records: [SampleRecord], crop: Bool, skipBad: Bool, path: String) throws -> (DecodedCache, String) {
+    public static func open(_ records: [SampleRecord], crop: Crop, skipBad: Bool, path: String) throws -> (DecodedCache, String) {
         let fp = fingerprint(records, crop: crop)
         var why = "no cache yet"
         if FileManager.default.fileExists(atPath: path) {

@@ -33,10 +33,8 @@ public final class ConfusionMatrix: CustomStringConvertible {
         precondition(c == nClasses && targets.count == rows,
                      "ConfusionMatrix: output \(output.shape) and \(targets.count) targets for \(nClasses) classes")
         for r in 0..<rows {
-            let p = output.data + r * c
-            var best = 0
-            for j in 1..<c where p[j] > p[best] { best = j }
-            add(prediction: best, target: Int(targets.data[r]))
+            let scores = UnsafeBufferPointer(start: output.data + r * c, count: c)
+            add(prediction: scores.indexOfMax(), target: Int(targets.data[r]))
         }
     }
 

@@ -1,21 +1,37 @@
 /// The models the CLI can name with `--model`.
-public enum ModelRegistry {
-    public static let names = ["vgg_small", "vgg_small_dropout", "convnet", "mlp"]
+public enum ModelName: String, CaseIterable, Codable, Sendable {
+    /// The seed repository's VGG-style network for 3×48×48 images (`VGGSmall`).
+    case vggSmall = "vgg_small"
+    /// vgg_small with Dropout(0.2) after every pooling stage (the tutorial text's variant).
+    case vggSmallDropout = "vgg_small_dropout"
+    /// A small convolutional net without BatchNorm or Dropout (`PlainConvNet`).
+    case convnet
+    /// The tutorial's 100 → 10 multilayer perceptron (`TutorialMLP`); not an image model.
+    case mlp
 
-    /// Builds `name` with parameters drawn from `seed`; nil for an unknown name.
-    public static func make(_ name: String, seed: UInt64, classes: Int = 43) -> Sequential? {
+    /// The models that take 3×48×48 GTSRB images.
+    public static let imageModels: [ModelName] = [.vggSmall, .vggSmallDropout, .convnet]
+
+    /// The input one sample takes: (channels, height, width), or (features, 1, 1).
+    public var inputShape: (c: Int, h: Int, w: Int) {
+        self == .mlp ? (100, 1, 1) : (3, VGGSmall.inputSize, VGGSmall.inputSize)
+    }
+}
+
+/// Builds the models of `ModelName`.
+public enum ModelRegistry {
+    /// `name` with parameters drawn from `seed`.
+    public static func make(_ name: ModelName, seed: UInt64, classes: Int = 43) -> Sequential {
         var rng = RandomGenerator(seed: seed)
         switch name {
-        case "vgg_small": return VGGSmall.make(classes: classes, stageDropout: nil, rng: &rng)
-        case "vgg_small_dropout": return VGGSmall.make(classes: classes, stageDropout: 0.2, rng: &rng)
-        case "convnet": return PlainConvNet.make(classes: classes, rng: &rng)
-        case "mlp": return TutorialMLP.make(rng: &rng)
-        default: return nil
+        case .vggSmall:
+            return VGGSmall.make(classes: classes, stageDropout: nil, rng: &rng)
+        case .vggSmallDropout:
+            return VGGSmall.make(classes: classes, stageDropout: 0.2, rng: &rng)
+        case .convnet:
+            return PlainConvNet.make(classes: classes, rng: &rng)
+        case .mlp:
+            return TutorialMLP.make(rng: &rng)
         }
-    }
-
-    /// The input each model takes: (channels, height, width) or (features, 1, 1).
-    public static func inputShape(_ name: String) -> (c: Int, h: Int, w: Int) {
-        name == "mlp" ? (100, 1, 1) : (3, VGGSmall.inputSize, VGGSmall.inputSize)
     }
 }

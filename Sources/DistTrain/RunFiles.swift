@@ -1,0 +1,41 @@
+import Foundation
+import GTSRBData
+
+/// The files a run writes for people and scripts besides checkpoints and metrics: JSON reports and
+/// per-image predictions, each written atomically.
+public enum RunFiles {
+    /// Writes `object` as pretty JSON with sorted keys.
+    public static func writeJSON(_ object: [String: Any], to path: String) throws {
+        let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        do {
+            try AtomicFile.write(Array(data) + [10], to: path)
+        } catch {
+            throw TrainError("cannot write \(path): \(error)")
+        }
+    }
+
+    /// A model's predictions in the GTSRB submission form plus the true class and confidence.
+    public static func writePredictions(_ result: Evaluator.Result, cache: DecodedCache, to path: String) throws {
+        try writePredictionRows(cache, result.indices, to: path) { j in
+            let p = result.prediction(j)
+            return (p.cls, Double(p.confidence))
+        }
+    }
+
+    /// Writes `Filename;ClassId;TrueClassId;Confidence` for `indices` of `cache`; `predict(j)` gives row j's
+    /// class and confidence.
+    static func writePredictionRows(_ cache: DecodedCache, _ indices: [Int], to path: String,
+                                    _ predict: (Int) -> (cls: Int, confidence: Double)) throws {
+        var lines = ["Filename;ClassId;TrueClassId;Confidence"]
+        for (j, i) in indices.enumerated() {
+            let p = predict(j)
+            let label = cache.labels[i] >= 0 ? String(cache.labels[i]) : ""
+            lines.append("\(cache.filenames[i]);\(p.cls);\(label);\(String(format: "%.5f", p.confidence))")
+        }
+        do {
+            try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
+        } catch {
+            throw TrainError("--predictions: \(error)")
+        }
+    }
+}
