@@ -38,20 +38,23 @@ let package = Package(
                        providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng16",
                        providers: [.apt(["libpng-dev"])]),
+        // Durable file I/O: atomic writes with fsync, byte readers and writers, checksums, file errors.
+        .target(name: "DurableIO"),
         // The Torch-style engine: tensors, modules, criterions, optim.
-        .target(name: "TorchNN", dependencies: ["COpenBLAS"],
+        .target(name: "TorchNN", dependencies: ["COpenBLAS", "DurableIO"],
                 swiftSettings: [.unsafeFlags(engineFlags)]),
         // GTSRB readers, layouts, transforms, decoded cache, sharded batches.
-        .target(name: "GTSRBData", dependencies: ["TorchNN", "CPNG"],
+        .target(name: "GTSRBData", dependencies: ["TorchNN", "DurableIO", "CPNG"],
                 swiftSettings: [.unsafeFlags(engineFlags)]),
         // MPI communicator and the data-parallel trainer.
-        .target(name: "DistTrain", dependencies: ["TorchNN", "GTSRBData", "CMPI"]),
+        .target(name: "DistTrain", dependencies: ["TorchNN", "GTSRBData", "DurableIO", "CMPI"]),
         .executableTarget(name: "gtsrb-dist", dependencies: [
-            "DistTrain", "TorchNN", "GTSRBData",
+            "DistTrain", "TorchNN", "GTSRBData", "DurableIO",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "TorchNNTests", dependencies: ["TorchNN"]),
-        .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData"]),
-        .testTarget(name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "gtsrb-dist"]),
+        .testTarget(name: "DurableIOTests", dependencies: ["DurableIO"]),
+        .testTarget(name: "TorchNNTests", dependencies: ["TorchNN", "DurableIO"]),
+        .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData", "DurableIO"]),
+        .testTarget(name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "DurableIO"]),
     ]
 )

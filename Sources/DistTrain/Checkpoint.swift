@@ -1,10 +1,11 @@
+import DurableIO
 import Foundation
 import GTSRBData
 import TorchNN
 
 /// A training checkpoint: magic `GTSRBCK1`, format version, a JSON header (config, model description,
 /// epoch, counts, optimizer scalars, normalisation), the flat parameters, the BatchNorm buffers, the
-/// optimizer's vectors, and a trailing FNV-1a checksum. Written to a temporary file, fsynced, renamed;
+/// optimizer's vectors, and a trailing `WordFNV64` checksum. Written to a temporary file, fsynced, renamed;
 /// every field is validated on load.
 public struct Checkpoint {
     public static let magic = Array("GTSRBCK1".utf8)
@@ -65,17 +66,17 @@ public struct Checkpoint {
         w.append(String(decoding: json, as: UTF8.self))
         w.append(floats: params); w.append(floats: buffers)
         for name in header.optimizerTensorNames { w.append(floats: optimizerTensors[name] ?? []) }
-        var h = FNV1a()
+        var h = WordFNV64()
         w.bytes.withUnsafeBytes { h.add($0) }
         w.append(h.value)
-        do { try AtomicFile.write(w.bytes, to: path) } catch let e as DataError { throw TrainError("cannot save checkpoint: \(e)") }
+        do { try AtomicFile.write(w.bytes, to: path) } catch let e as FileError { throw TrainError("cannot save checkpoint: \(e)") }
     }
 
     public static func read(path: String) throws -> Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else { throw TrainError("\(path): cannot read checkpoint") }
         return try data.withUnsafeBytes { raw -> Checkpoint in
             guard raw.count >= 20, Array(raw.prefix(8)) == magic else { throw TrainError("\(path): not a gtsrb-dist checkpoint (bad magic)") }
-            var h = FNV1a()
+            var h = WordFNV64()
             h.add(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]))
             guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == h.value else {
                 throw TrainError("\(path): checkpoint checksum mismatch (truncated or corrupt)")
@@ -93,7 +94,7 @@ public struct Checkpoint {
                 var tensors: [String: [Float]] = [:]
                 for name in header.optimizerTensorNames { tensors[name] = try r.floats("optimizer \(name)") }
                 return Checkpoint(header: header, params: params, buffers: buffers, optimizerTensors: tensors)
-            } catch let e as DataError { throw TrainError("\(path): corrupt checkpoint: \(e.reason)") }
+            } catch let e as FileError { throw TrainError("\(path): corrupt checkpoint: \(e.reason)") }
         }
     }
 

@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 import GTSRBData
 import TorchNN
@@ -18,9 +19,9 @@ public final class DataContext {
         try comm.rootOnly {
             let layout = try GTSRBLayout(root: dataDir)
             description = "\(layout.root) (\(layout.description))"
-            if needTrain && layout.train == nil { throw DataError(dataDir, "no training split (Final_Training/ or Train.csv)") }
+            if needTrain && layout.train == nil { throw FileError(dataDir, "no training split (Final_Training/ or Train.csv)") }
             do { try FileManager.default.createDirectory(atPath: cacheDir, withIntermediateDirectories: true) } catch {
-                throw DataError(cacheDir, "cannot create cache folder")
+                throw FileError(cacheDir, "cannot create cache folder")
             }
             if let t = layout.train { log(try DecodedCache.open(t, crop: crop, skipBad: skipBad, path: trainPath).1); hasTrain = true }
             if let t = layout.test { log(try DecodedCache.open(t, crop: crop, skipBad: skipBad, path: testPath).1); hasTest = true }

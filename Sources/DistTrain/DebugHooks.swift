@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 
 /// Fault injection for the fault suite, from environment variables (each `RANK:STEP`, global step):

@@ -1,3 +1,4 @@
+import DurableIO
 import ArgumentParser
 import DistTrain
 import Foundation

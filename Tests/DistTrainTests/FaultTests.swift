@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 import XCTest
 @testable import DistTrain
@@ -60,7 +61,7 @@ final class FaultTests: XCTestCase {
         check(Array("GTSRBXX1".utf8) + good.dropFirst(8), "bad magic")
         // Another format version, with a valid checksum.
         var v2 = Array(good.dropLast(8)); v2[8] = 2
-        var h = FNV1a(); v2.withUnsafeBytes { h.add($0) }
+        var h = WordFNV64(); v2.withUnsafeBytes { h.add($0) }
         withUnsafeBytes(of: h.value) { v2 += $0 }
         check(v2, "format version 2")
         // --resume with no path falls back to the newest valid checkpoint and says so.

@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 import TorchNN
 import XCTest
@@ -33,7 +34,7 @@ final class FuzzTests: XCTestCase {
             do {
                 let img = try PPMReader.decode(input, path: "fuzz.ppm")
                 XCTAssertEqual(img.pixels.count, img.width * img.height * 3); ok += 1
-            } catch let e as DataError { XCTAssertEqual(e.path, "fuzz.ppm"); rejected += 1 } catch { XCTFail("\(error)") }
+            } catch let e as FileError { XCTAssertEqual(e.path, "fuzz.ppm"); rejected += 1 } catch { XCTFail("\(error)") }
         }
         XCTAssertGreaterThan(rejected, 100); XCTAssertGreaterThan(ok, 100)
     }

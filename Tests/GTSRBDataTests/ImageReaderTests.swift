@@ -1,3 +1,4 @@
+import DurableIO
 import CPNG
 import XCTest
 @testable import GTSRBData
@@ -15,7 +16,7 @@ final class ImageReaderTests: XCTestCase {
 
     func testPPMBadInputsAreClearErrors() {
         func reason(_ bytes: [UInt8]) -> String {
-            do { _ = try PPMReader.decode(bytes, path: "x.ppm"); return "no error" } catch let e as DataError { return e.description } catch { return "\(error)" }
+            do { _ = try PPMReader.decode(bytes, path: "x.ppm"); return "no error" } catch let e as FileError { return e.description } catch { return "\(error)" }
         }
         let full = PPMReader.encode(Fixtures.image(10, 10, seed: 2))
         XCTAssertTrue(reason(Array(full.prefix(100))).contains("truncated PPM"))

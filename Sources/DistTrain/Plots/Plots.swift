@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 import GTSRBData
 import TorchNN
@@ -81,7 +82,7 @@ public enum Plots {
     public static func writeAll(metrics: String, confusion cm: ConfusionMatrix, result: Evaluator.Result,
                                 cache: DecodedCache, to dir: String) throws {
         do { try PNGCodec.write(learningCurves(try MetricRecord.read(metrics)), path: (dir as NSString).appendingPathComponent("curves.png")) }
-        catch let e as DataError { throw TrainError("cannot write plots: \(e)") }
+        catch let e as FileError { throw TrainError("cannot write plots: \(e)") }
         try writeEvaluation(confusion: cm, result: result, cache: cache, to: dir)
     }
 
@@ -95,7 +96,7 @@ public enum Plots {
         do {
             try PNGCodec.write(confusion(cm), path: (dir as NSString).appendingPathComponent("confusion.png"))
             try PNGCodec.write(mistakes(wrong), path: (dir as NSString).appendingPathComponent("mistakes.png"))
-        } catch let e as DataError { throw TrainError("cannot write plots: \(e)") }
+        } catch let e as FileError { throw TrainError("cannot write plots: \(e)") }
     }
 
     /// Up to `max` misclassified images (scaled ×2) with "T true P predicted" under each.

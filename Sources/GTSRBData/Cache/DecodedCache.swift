@@ -1,9 +1,10 @@
+import DurableIO
 import Foundation
 
 /// A split decoded once into one binary file that every rank maps:
 /// header (magic `GTSRBDC1`, version, count, crop mode, fingerprint of the sources), a table of
 /// (pixel offset, width, height, label, track) per image, the filenames, the uint8 RGB pixels, and a
-/// trailing FNV-1a checksum. Written atomically; a stale or corrupt cache is rebuilt.
+/// trailing `WordFNV64` checksum. Written atomically; a stale or corrupt cache is rebuilt.
 public final class DecodedCache {
     public static let magic = Array("GTSRBDC1".utf8)
     public static let version: UInt32 = 1
@@ -28,7 +29,7 @@ public final class DecodedCache {
 
     /// Fingerprint of the sources: every record's path, label and ROI and each file's size and mtime, plus the crop mode.
     public static func fingerprint(_ records: [SampleRecord], crop: Crop) -> UInt64 {
-        var h = FNV1a()
+        var h = WordFNV64()
         h.add(crop.rawValue)
         for r in records {
             h.add(r.path); h.add(Int64(r.label))
@@ -49,29 +50,29 @@ public final class DecodedCache {
                            x1: Int((Double(roi.x2 + 1) * sx).rounded(.up)), y1: Int((Double(roi.y2 + 1) * sy).rounded(.up)))
     }
 
-    public struct BuildReport { public let decoded: Int; public let skipped: [DataError]; public let seconds: Double }
+    public struct BuildReport { public let decoded: Int; public let skipped: [FileError]; public let seconds: Double }
 
     /// Decodes `records` (in parallel) and writes the cache to `path`. Unreadable images are an error,
     /// or skipped and reported when `skipBad`.
     @discardableResult
     public static func build(_ records: [SampleRecord], crop: Crop, skipBad: Bool, to path: String) throws -> BuildReport {
         let t0 = Date()
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Result<RGBImage, DataError>?>.allocate(capacity: records.count)
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<Result<RGBImage, FileError>?>.allocate(capacity: records.count)
         results.initialize(repeating: nil)
         defer { results.deallocate() }
         DispatchQueue.concurrentPerform(iterations: records.count) { i in
-            do { results[i] = .success(try decode(records[i], crop: crop)) } catch let e as DataError {
-                results[i] = .failure(DataError(e.path, "\(e.reason) (listed at \(records[i].source))"))
-            } catch { results[i] = .failure(DataError(records[i].path, "\(error)")) }
+            do { results[i] = .success(try decode(records[i], crop: crop)) } catch let e as FileError {
+                results[i] = .failure(FileError(e.path, "\(e.reason) (listed at \(records[i].source))"))
+            } catch { results[i] = .failure(FileError(records[i].path, "\(error)")) }
         }
-        var kept: [(SampleRecord, RGBImage)] = [], skipped: [DataError] = []
+        var kept: [(SampleRecord, RGBImage)] = [], skipped: [FileError] = []
         for (i, r) in records.enumerated() {
             switch results[i]! {
             case .success(let img): kept.append((r, img))
             case .failure(let e): if skipBad { skipped.append(e) } else { throw e }
             }
         }
-        guard !kept.isEmpty else { throw DataError(path, "no readable images to cache") }
+        guard !kept.isEmpty else { throw FileError(path, "no readable images to cache") }
         var w = ByteWriter()
         w.append(bytes: magic); w.append(version); w.append(UInt32(kept.count)); w.append(UInt32(crop == .roi ? 1 : 0))
         w.append(fingerprint(records, crop: crop))
@@ -84,7 +85,7 @@ public final class DecodedCache {
         w.append(kept.map { $0.0.filename }.joined(separator: "\n"))
         w.append(UInt64(offset))
         for (_, img) in kept { w.append(bytes: img.pixels) }
-        var h = FNV1a()
+        var h = WordFNV64()
         w.bytes.withUnsafeBytes { h.add($0) }
         w.append(h.value)
         try AtomicFile.write(w.bytes, to: path)
@@ -94,25 +95,25 @@ public final class DecodedCache {
     /// Maps and validates the cache at `path`; `expectedFingerprint` (when given) must match.
     public init(path: String, expectedFingerprint: UInt64? = nil) throws {
         guard let d = try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) else {
-            throw DataError(path, "cannot read cache")
+            throw FileError(path, "cannot read cache")
         }
         data = d
         var parsed: (labels: [Int], tracks: [Int], names: [String], w: [Int], h: [Int], off: [Int], base: Int)!
         try d.withUnsafeBytes { raw in
-            guard raw.count >= 8 + 8, Array(raw.prefix(8)) == DecodedCache.magic else { throw DataError(path, "not a decoded GTSRB cache (bad magic)") }
-            var h = FNV1a()
+            guard raw.count >= 8 + 8, Array(raw.prefix(8)) == DecodedCache.magic else { throw FileError(path, "not a decoded GTSRB cache (bad magic)") }
+            var h = WordFNV64()
             h.add(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]))
             guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == h.value else {
-                throw DataError(path, "cache checksum mismatch (corrupt)")
+                throw FileError(path, "cache checksum mismatch (corrupt)")
             }
             var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]), path: path)
             try r.skip(8, "magic")
             let version = try r.read(UInt32.self, "version")
-            guard version == DecodedCache.version else { throw DataError(path, "cache version \(version), expected \(DecodedCache.version)") }
+            guard version == DecodedCache.version else { throw FileError(path, "cache version \(version), expected \(DecodedCache.version)") }
             let n = Int(try r.read(UInt32.self, "count"))
             _ = try r.read(UInt32.self, "crop")
             let fp = try r.read(UInt64.self, "fingerprint")
-            if let e = expectedFingerprint, e != fp { throw DataError(path, "cache is stale (the source files changed)") }
+            if let e = expectedFingerprint, e != fp { throw FileError(path, "cache is stale (the source files changed)") }
             try r.need(n * 24, "image table")
             var labels = [Int](), tracks = [Int](), ws = [Int](), hs = [Int](), offs = [Int]()
             for _ in 0..<n {
@@ -121,12 +122,12 @@ public final class DecodedCache {
                 _ = try r.read(UInt16.self, "pad"); tracks.append(Int(try r.read(Int32.self, "track")))
             }
             let names = try r.string("filenames", max: 1 << 30).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-            guard names.count == n else { throw DataError(path, "cache lists \(names.count) filenames for \(n) images") }
+            guard names.count == n else { throw FileError(path, "cache lists \(names.count) filenames for \(n) images") }
             let pixelBytes = Int(try r.read(UInt64.self, "pixel size"))
             let base = r.offset
             try r.need(pixelBytes, "pixels")
             for i in 0..<n where offs[i] + ws[i] * hs[i] * 3 > pixelBytes || ws[i] == 0 || hs[i] == 0 {
-                throw DataError(path, "cache entry \(i) lies outside the pixel block")
+                throw FileError(path, "cache entry \(i) lies outside the pixel block")
             }
             parsed = (labels, tracks, names, ws, hs, offs, base)
         }
@@ -140,7 +141,7 @@ public final class DecodedCache {
         let fp = fingerprint(records, crop: crop)
         var why = "no cache yet"
         if FileManager.default.fileExists(atPath: path) {
-            do { return (try DecodedCache(path: path, expectedFingerprint: fp), "cache \(path): valid") } catch let e as DataError {
+            do { return (try DecodedCache(path: path, expectedFingerprint: fp), "cache \(path): valid") } catch let e as FileError {
                 why = e.reason
             }
         }

@@ -1,3 +1,4 @@
+import DurableIO
 import CPNG
 import Foundation
 
@@ -8,12 +9,12 @@ public enum PNGCodec {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         guard png_image_begin_read_from_file(&image, path) != 0 else {
-            throw DataError(path, "unreadable PNG: \(message(&image))")
+            throw FileError(path, "unreadable PNG: \(message(&image))")
         }
         let w = Int(image.width), h = Int(image.height)
         guard w > 0, h > 0, w <= maxImageSide, h <= maxImageSide else {
             png_image_free(&image)
-            throw DataError(path, "PNG size \(w)x\(h) outside 1…\(maxImageSide)")
+            throw FileError(path, "PNG size \(w)x\(h) outside 1…\(maxImageSide)")
         }
         image.format = UInt32(PNG_FORMAT_RGB)
         var pixels = [UInt8](repeating: 0, count: w * h * 3)
@@ -22,7 +23,7 @@ public enum PNGCodec {
         guard ok != 0 else {
             let m = message(&image)
             png_image_free(&image)
-            throw DataError(path, "corrupt PNG: \(m)")
+            throw FileError(path, "corrupt PNG: \(m)")
         }
         return RGBImage(width: w, height: h, pixels: pixels)
     }
@@ -34,7 +35,7 @@ public enum PNGCodec {
         png.width = UInt32(image.width); png.height = UInt32(image.height)
         png.format = UInt32(PNG_FORMAT_RGB)
         let ok = image.pixels.withUnsafeBytes { png_image_write_to_file(&png, path, 0, $0.baseAddress, 0, nil) }
-        guard ok != 0 else { throw DataError(path, "cannot write PNG: \(message(&png))") }
+        guard ok != 0 else { throw FileError(path, "cannot write PNG: \(message(&png))") }
     }
 
     private static func message(_ image: inout png_image) -> String {

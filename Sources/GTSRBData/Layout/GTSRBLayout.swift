@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 
 /// Finds GTSRB splits under a data folder, in any of the layouts users have:
@@ -18,7 +19,7 @@ public struct GTSRBLayout {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         guard fm.fileExists(atPath: given, isDirectory: &isDir), isDir.boolValue else {
-            throw DataError(given, "data folder does not exist (get the data with datasets/download_gtsrb.sh or pass --data)")
+            throw FileError(given, "data folder does not exist (get the data with datasets/download_gtsrb.sh or pass --data)")
         }
         let nested = (given as NSString).appendingPathComponent("GTSRB")
         let root = fm.fileExists(atPath: (nested as NSString).appendingPathComponent("Final_Training"))
@@ -35,13 +36,13 @@ public struct GTSRBLayout {
             test = fm.fileExists(atPath: p("Test.csv")) ? try GTSRBLayout.pngSplit(csv: p("Test.csv"), root: root) : nil
             description = "PNG layout (Train.csv/Test.csv)"
         } else {
-            throw DataError(given, "no GTSRB layout found (expected Final_Training/, Final_Test/, Train.csv or Test.csv)")
+            throw FileError(given, "no GTSRB layout found (expected Final_Training/, Final_Test/, Train.csv or Test.csv)")
         }
     }
 
     static func listDirectory(_ dir: String) throws -> [String] {
         do { return try FileManager.default.contentsOfDirectory(atPath: dir).sorted() } catch {
-            throw DataError(dir, "cannot list folder")
+            throw FileError(dir, "cannot list folder")
         }
     }
 
@@ -55,7 +56,7 @@ public struct GTSRBLayout {
 
     static func checkedLabel(_ table: CSVTable, _ row: (line: Int, fields: [String]), _ col: Int) throws -> Int {
         let v = try table.int(row, col)
-        guard v >= 0 && v < classes else { throw DataError(table.path, line: row.line, "ClassId \(v) is outside 0…\(classes - 1)") }
+        guard v >= 0 && v < classes else { throw FileError(table.path, line: row.line, "ClassId \(v) is outside 0…\(classes - 1)") }
         return v
     }
 
@@ -70,7 +71,7 @@ public struct GTSRBLayout {
             let name = row.fields[fc]
             let path = (base as NSString).appendingPathComponent(name)
             guard FileManager.default.fileExists(atPath: path) else {
-                throw DataError(table.path, line: row.line, "names \(name), which does not exist (\(path))")
+                throw FileError(table.path, line: row.line, "names \(name), which does not exist (\(path))")
             }
             var r = SampleRecord(path: path, filename: (name as NSString).lastPathComponent,
                                  label: try lc.map { try checkedLabel(table, row, $0) } ?? fallbackLabel ?? -1,
@@ -87,17 +88,17 @@ public struct GTSRBLayout {
 
     static func officialTraining(_ images: String) throws -> [SampleRecord] {
         let dirs = try listDirectory(images).filter { Int($0) != nil }
-        guard !dirs.isEmpty else { throw DataError(images, "no class folders 000NN") }
+        guard !dirs.isEmpty else { throw FileError(images, "no class folders 000NN") }
         var all: [SampleRecord] = []
         for d in dirs {
-            guard let cls = Int(d), cls >= 0, cls < classes else { throw DataError((images as NSString).appendingPathComponent(d), "class folder outside 0…42") }
+            guard let cls = Int(d), cls >= 0, cls < classes else { throw FileError((images as NSString).appendingPathComponent(d), "class folder outside 0…42") }
             let dir = (images as NSString).appendingPathComponent(d)
             let csv = (dir as NSString).appendingPathComponent("GT-\(d).csv")
-            guard FileManager.default.fileExists(atPath: csv) else { throw DataError(dir, "class folder has no GT-\(d).csv") }
+            guard FileManager.default.fileExists(atPath: csv) else { throw FileError(dir, "class folder has no GT-\(d).csv") }
             let recs = try records(try CSVTable(path: csv), base: dir, pathColumn: "Filename", labelled: true)
-            guard !recs.isEmpty else { throw DataError(csv, "empty class: no images listed") }
+            guard !recs.isEmpty else { throw FileError(csv, "empty class: no images listed") }
             for r in recs where r.label != cls {
-                throw DataError(r.source, "ClassId \(r.label) in the folder of class \(cls)")
+                throw FileError(r.source, "ClassId \(r.label) in the folder of class \(cls)")
             }
             all += recs
         }
@@ -120,13 +121,13 @@ public struct GTSRBLayout {
         }
         // The seed repository's rearranged folders: Final_Test/Images/<class>/…
         let classDirs = try listDirectory(images).filter { Int($0) != nil }
-        guard !classDirs.isEmpty else { throw DataError(images, "test images without GT-final_test.csv or class folders") }
+        guard !classDirs.isEmpty else { throw FileError(images, "test images without GT-final_test.csv or class folders") }
         var all: [SampleRecord] = []
         for d in classDirs {
-            guard let cls = Int(d), cls >= 0, cls < classes else { throw DataError(d, "class folder outside 0…42") }
+            guard let cls = Int(d), cls >= 0, cls < classes else { throw FileError(d, "class folder outside 0…42") }
             let dir = (images as NSString).appendingPathComponent(d)
             let files = try listDirectory(dir).filter { $0.lowercased().hasSuffix(".ppm") || $0.lowercased().hasSuffix(".png") }
-            guard !files.isEmpty else { throw DataError(dir, "empty class folder") }
+            guard !files.isEmpty else { throw FileError(dir, "empty class folder") }
             all += files.map { SampleRecord(path: (dir as NSString).appendingPathComponent($0), filename: $0, label: cls,
                                             track: -1, source: dir) }
         }
@@ -137,7 +138,7 @@ public struct GTSRBLayout {
         let table = try CSVTable(path: csv)
         let labelled = table.optionalColumn("ClassId") != nil
         let recs = try records(table, base: root, pathColumn: "Path", labelled: labelled)
-        guard !recs.isEmpty else { throw DataError(csv, "no images listed") }
+        guard !recs.isEmpty else { throw FileError(csv, "no images listed") }
         return recs
     }
 }

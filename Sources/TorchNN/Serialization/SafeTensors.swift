@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 
 /// The safetensors format, read and written by our own code: an 8-byte little-endian header length,
@@ -22,11 +23,6 @@ public enum SafeTensors {
         }
     }
 
-    public struct FileError: Error, CustomStringConvertible {
-        public let path: String, reason: String
-        public var description: String { "\(path): \(reason)" }
-    }
-
     static let elementSize = ["F32": 4, "I64": 8, "F64": 8, "I32": 4, "F16": 2, "BF16": 2, "U8": 1, "I8": 1, "BOOL": 1, "I16": 2]
 
     public static func encode(_ tensors: [(String, Entry)], metadata: [String: String] = [:]) throws -> [UInt8] {
@@ -48,7 +44,7 @@ public enum SafeTensors {
 
     /// Parses a safetensors file, validating the header length, JSON, dtypes, shapes and offsets.
     public static func decode(_ bytes: [UInt8], path: String) throws -> (tensors: [String: Entry], metadata: [String: String]) {
-        func fail(_ r: String) -> FileError { FileError(path: path, reason: r) }
+        func fail(_ r: String) -> FileError { FileError(path, r) }
         guard bytes.count >= 8 else { throw fail("too short for a safetensors header (\(bytes.count) bytes)") }
         let n = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         guard n <= UInt64(bytes.count - 8) else { throw fail("header length \(n) runs past the end of the file (\(bytes.count) bytes)") }
@@ -83,16 +79,13 @@ public enum SafeTensors {
         return (tensors, metadata)
     }
 
+    /// Writes the file atomically (`AtomicFile`: fsynced, renamed into place).
     public static func write(_ tensors: [(String, Entry)], metadata: [String: String] = [:], to path: String) throws {
-        let data = Data(try encode(tensors, metadata: metadata))
-        let tmp = path + ".tmp"
-        guard FileManager.default.createFile(atPath: tmp, contents: data), rename(tmp, path) == 0 else {
-            throw FileError(path: path, reason: "cannot write")
-        }
+        try AtomicFile.write(try encode(tensors, metadata: metadata), to: path)
     }
 
     public static func read(path: String) throws -> (tensors: [String: Entry], metadata: [String: String]) {
-        guard let d = FileManager.default.contents(atPath: path) else { throw FileError(path: path, reason: "cannot read file") }
+        guard let d = FileManager.default.contents(atPath: path) else { throw FileError(path, "cannot read file") }
         return try decode([UInt8](d), path: path)
     }
 }
