@@ -118,6 +118,16 @@ public struct Checkpoint {
             throw TrainError("\(path): checkpoint was trained with --preprocess \(stored.preprocess.rawValue), "
                                 + "not \(config.preprocess.rawValue)")
         }
+        let mismatches = [
+            ("--seed", String(stored.seed), String(config.seed)),
+            ("the split seed", String(stored.validationSeed), String(config.validationSeed)),
+            ("--val-fraction", String(stored.valFraction), String(config.valFraction)),
+            ("--optimizer", stored.optimizer.rawValue, config.optimizer.rawValue),
+        ].filter { $0.1 != $0.2 }
+        if let (flag, was, now) = mismatches.first {
+            throw TrainError("\(path): checkpoint was trained with \(flag) \(was), not \(now) (another seed or split "
+                                + "would train on held-out tracks; resume with the checkpoint's values)")
+        }
         guard params.count == replica.params.count, buffers.count == replica.buffers.count else {
             throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, "
                                 + "\(config.model.rawValue) has \(replica.params.count) / \(replica.buffers.count)")

@@ -51,10 +51,10 @@ public final class EnsembleTrainer {
         var memberOptions = TrainOptions()
         memberOptions.cacheDir = options.cacheDir
         memberOptions.logPrefix = "[member \(m)] "
-        memberOptions.progress = .off
+        memberOptions.progress = options.progress == .lines ? .lines : .off
         memberOptions.printConfusion = false
-        memberOptions.writePlots = false
         memberOptions.start = options.start
+        memberOptions.initFrom = options.initFrom
         if world.isRoot {
             print("ensemble: \(members) members of \(per) rank(s) each; models \(names(models)); " +
                   "preprocessing \(names(preprocesses)); seeds " +

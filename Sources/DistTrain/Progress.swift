@@ -9,8 +9,11 @@ public struct Progress {
     let enabled: Bool
     var lastPlain = -1
     var lastDraw = -Double.infinity
+    /// Put before every line (ensemble members say which they are).
+    let prefix: String
 
-    public init(style: Style) {
+    public init(style: Style, prefix: String = "") {
+        self.prefix = prefix
         enabled = style != .off
         bar = style == .bar || (style == .auto && isatty(STDOUT_FILENO) != 0)
     }
@@ -31,7 +34,7 @@ public struct Progress {
             fflush(nil)
         } else {
             let decile = Int(frac * 10)
-            if decile > lastPlain && decile < 10 { lastPlain = decile; print(text()); fflush(nil) }
+            if decile > lastPlain && decile < 10 { lastPlain = decile; print(prefix + text()); fflush(nil) }
             if step == steps { lastPlain = -1 }
         }
     }

@@ -68,6 +68,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         }
         try require(ModelName.imageModels.contains(model),
                     "--model \(model.rawValue): not an image model (choose from \(TrainConfig.imageModelNames))")
+        try require(optimizer != .lbfgs || worldSize == 1,
+                    "--optimizer lbfgs runs on one rank only: its line search stops on the rank's own loss, so ranks "
+                        + "would take different numbers of steps and wait for each other forever (use -n 1, or sgd)")
         try require(epochs > 0, "--epochs must be positive, got \(epochs)")
         try require(batchSize >= 2 * worldSize,
                     "--batch-size \(batchSize) is too small for \(worldSize) ranks: every rank needs at least 2 images "

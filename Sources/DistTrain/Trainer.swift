@@ -97,7 +97,11 @@ public final class Trainer {
     func prepare() throws -> Session {
         let started = monotonicSeconds()
         CPUAffinity.setEngineThreads(config.threads, rank: comm.rank)
-        try comm.rootOnly { try self.prepareSaveFolder() }
+        let metricsPath = options.metrics ?? (config.save as NSString).appendingPathComponent("metrics.jsonl")
+        try comm.rootOnly {
+            try self.prepareSaveFolder()
+            try self.startMetrics(metricsPath)
+        }
         let data = try DataContext(dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
                                    skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
         guard let train = data.train else { throw TrainError("\(config.data): no training split") }
@@ -109,6 +113,10 @@ public final class Trainer {
         let testCount = data.test.map { ", \($0.count) test images" } ?? ""
         log("data: \(data.layout): \(trainIndices.count) training, \(validationIndices.count) validation images "
                 + "(held-out tracks)\(testCount)")
+        if validationIndices.isEmpty {
+            log("no validation split (--val-fraction \(config.valFraction)): epochs report training figures only and "
+                    + "best.ckpt is not written")
+        }
 
         let model = ModelRegistry.make(config.model, seed: config.seed, classes: classes)
         let optimizer = OptimizerFactory.make(config.optimizer, learningRate: config.lr, momentum: config.momentum,
@@ -140,14 +148,13 @@ public final class Trainer {
         replica.broadcastFromRoot()
         log("model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
                 + "\(config.threads) thread(s) per rank")
-        let metricsPath = options.metrics ?? (config.save as NSString).appendingPathComponent("metrics.jsonl")
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,
             replica: replica, mean: mean, std: std,
             trainingTransform: Augmenter(kind: config.augment, mean: mean, std: std, preprocess: config.preprocess),
             evaluationTransform: Augmenter(kind: .none, mean: mean, std: std, preprocess: config.preprocess),
             metricsPath: metricsPath, started: started,
-            progress: Progress(style: comm.isRoot ? options.progress : .off))
+            progress: Progress(style: comm.isRoot ? options.progress : .off, prefix: options.logPrefix))
         (session.startEpoch, session.step, session.best) = position
         return session
     }
@@ -245,6 +252,7 @@ public final class Trainer {
     func endOfEpoch(_ epoch: Int, _ stats: EpochStats, _ s: inout Session) throws -> Evaluation {
         s.replica.averageBuffers()
         let evaluation = evaluate(s)
+        let hasValidation = !s.validationIndices.isEmpty
         let validation = evaluation.validation.score(labels: s.train.labels)
         var test: Evaluator.Score? = nil
         if let result = evaluation.test, let cache = s.data.test {
@@ -253,18 +261,19 @@ public final class Trainer {
         let validationAccuracy = validation.total > 0 ? Double(validation.correct) / Double(validation.total) : 0
         let elapsed = monotonicSeconds() - s.started
         let eta = elapsed / Double(epoch + 1 - s.startEpoch) * Double(config.epochs - epoch - 1)
+        let validationText = hasValidation
+            ? String(format: "  val loss %.4f acc %.2f%%", validation.loss, 100 * validationAccuracy) : ""
         let testText = test.map { $0.total > 0 ? String(format: "  test acc %.2f%%", $0.percent) : "" } ?? ""
         let allreduceShare = 100 * s.replica.allreduceSeconds / stats.seconds
-        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f%%  val loss %.4f acc %.2f%%%@  %.0f img/s  "
-                       + "allreduce %.1f%%  %.0fs elapsed, ETA %.0fs",
-                   epoch + 1, config.epochs, stats.loss, 100 * stats.accuracy, validation.loss,
-                   100 * validationAccuracy, testText, Double(stats.seen) / stats.seconds, allreduceShare,
-                   elapsed, eta))
+        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f%%%@%@  %.0f img/s  allreduce %.1f%%  "
+                       + "%.0fs elapsed, ETA %.0fs",
+                   epoch + 1, config.epochs, stats.loss, 100 * stats.accuracy, validationText, testText,
+                   Double(stats.seen) / stats.seconds, allreduceShare, elapsed, eta))
         var record = MetricRecord(step: s.step, lr: Double(s.replica.optimizer.learningRate), trainLoss: stats.loss,
                                   trainAcc: 100 * stats.accuracy, imgS: Double(stats.seen) / stats.seconds)
         record.epoch = epoch + 1
-        record.valLoss = validation.loss
-        record.valAcc = 100 * validationAccuracy
+        record.valLoss = hasValidation ? validation.loss : nil
+        record.valAcc = hasValidation ? 100 * validationAccuracy : nil
         record.testAcc = test.flatMap { $0.total > 0 ? $0.percent : nil }
         record.epochS = stats.seconds
         record.elapsedS = elapsed
@@ -274,11 +283,12 @@ public final class Trainer {
         var best = s.best
         try comm.rootOnly {
             try record.append(to: s.metricsPath)
-            let isBest = validationAccuracy > best
+            let isBest = hasValidation && validationAccuracy > best
             if isBest {
                 best = validationAccuracy
             }
-            let checkpoint = makeCheckpoint(s, epoch: epoch + 1, validationAccuracy: validationAccuracy, best: best)
+            let checkpoint = makeCheckpoint(s, epoch: epoch + 1, validationAccuracy: hasValidation ? validationAccuracy : nil,
+                                            best: hasValidation ? best : nil)
             if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                 try checkpoint.write(to: savePath(String(format: "epoch-%03d.ckpt", epoch + 1)))
             }
@@ -311,18 +321,27 @@ public final class Trainer {
         let wall = monotonicSeconds() - s.started
         try comm.rootOnly {
             let score = result.score(labels: cache.labels)
-            if options.printConfusion {
-                print(score.confusion.description)
+            var report: [String: Any] = [
+                "split": split, "epochs": config.epochs, "world_size": comm.size, "wall_s": wall,
+                "train_img_s": s.trainSeconds > 0 ? Double(s.trainImages) / s.trainSeconds : 0,
+                "params_sha256": SHA256.hex(UnsafeRawBufferPointer(s.replica.params.buffer)),
+                "model": config.model.rawValue, "seed": config.seed, "correct": score.correct, "total": score.total,
+            ]
+            if score.total > 0 {
+                if options.printConfusion {
+                    print(score.confusion.description)
+                }
+                log(String(format: "final %@ accuracy: %.2f%% (%d/%d)", split, score.percent, score.correct,
+                           score.total))
+                report["accuracy"] = score.percent
+            } else {
+                log("final: no labelled images held out to score (no validation or test split)")
+                report["split"] = "none"
             }
-            log(String(format: "final %@ accuracy: %.2f%% (%d/%d)", split, score.percent, score.correct, score.total))
+            if s.best >= 0 {
+                report["best_validation_accuracy"] = 100 * s.best
+            }
             if let path = options.report {
-                let report: [String: Any] = [
-                    "accuracy": score.percent, "correct": score.correct, "total": score.total, "split": split,
-                    "epochs": config.epochs, "world_size": comm.size, "wall_s": wall,
-                    "train_img_s": s.trainSeconds > 0 ? Double(s.trainImages) / s.trainSeconds : 0,
-                    "params_sha256": SHA256.hex(UnsafeRawBufferPointer(s.replica.params.buffer)),
-                    "model": config.model.rawValue, "best_validation_accuracy": 100 * s.best, "seed": config.seed,
-                ]
                 try RunFiles.writeJSON(report, to: path)
             }
             if let path = options.predictions {
@@ -358,6 +377,30 @@ public final class Trainer {
         try? fm.removeItem(atPath: probe)
     }
 
+    /// A fresh run keeps an earlier run's metrics file under the next free name (`metrics.1.jsonl`, …) and
+    /// starts its own; a resumed run appends to it.
+    func startMetrics(_ path: String) throws {
+        let fm = FileManager.default
+        guard options.start == .fresh, fm.fileExists(atPath: path) else {
+            return
+        }
+        let stem = (path as NSString).deletingPathExtension
+        let ext = (path as NSString).pathExtension
+        var n = 1
+        var kept = "\(stem).\(n).\(ext)"
+        while fm.fileExists(atPath: kept) {
+            n += 1
+            kept = "\(stem).\(n).\(ext)"
+        }
+        do {
+            try fm.moveItem(atPath: path, toPath: kept)
+        } catch {
+            throw TrainError("\(path): cannot keep the earlier run's metrics as \(kept): \(error.localizedDescription)")
+        }
+        log("\(path) held an earlier run's metrics: kept as \(kept); this run starts a new file (give --resume-latest "
+                + "to continue a run)")
+    }
+
     /// The checkpoint to resume from, with its path; nil for a fresh start.
     func resumeCheckpoint() throws -> (Checkpoint, String)? {
         switch options.start {
@@ -383,7 +426,7 @@ public final class Trainer {
         }
     }
 
-    func makeCheckpoint(_ s: Session, epoch: Int, validationAccuracy: Double, best: Double) -> Checkpoint {
+    func makeCheckpoint(_ s: Session, epoch: Int, validationAccuracy: Double?, best: Double?) -> Checkpoint {
         let r = s.replica
         let state = r.optimizer.state
         let header = Checkpoint.Header(

@@ -11,8 +11,8 @@ struct PlotCommand: ParsableCommand {
 
     @Argument(help: "Metrics file (metrics.jsonl written by train).")
     var metrics: String
-    @Option(help: "Output PNG.")
-    var out = "curves.png"
+    @Option(help: "Output PNG (default: curves.png beside the metrics file).")
+    var out: String?
 
     func run() throws {
         withWorld { comm in
@@ -21,12 +21,14 @@ struct PlotCommand: ParsableCommand {
                 guard !records.isEmpty else {
                     throw TrainError("\(metrics): no epoch records")
                 }
+                let path = out ?? ((metrics as NSString).deletingLastPathComponent as NSString)
+                    .appendingPathComponent("curves.png")
                 do {
-                    try PNGCodec.write(Plots.learningCurves(records), path: out)
+                    try PNGCodec.write(Plots.learningCurves(records), path: path)
                 } catch {
-                    throw TrainError("\(out): \(error)")
+                    throw TrainError("\(path): \(error)")
                 }
-                print("wrote \(out) (\(records.count) epochs)")
+                print("wrote \(path) (\(records.count) epochs)")
             }
         }
     }

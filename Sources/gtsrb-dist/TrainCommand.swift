@@ -78,8 +78,9 @@ struct TrainCommand: ParsableCommand {
     var initFrom: String?
     @Option(help: "Train K separately seeded members on K equal groups of ranks and vote (rank 0).")
     var ensemble = 1
-    @Option(help: ArgumentHelp("Progress display: auto (a bar on a terminal), bar, lines or off; default from GTSRB_PROGRESS, "
-                + "else auto. Under mpirun a rank's stdout is a terminal even when mpirun's is a file: use lines."))
+    @Option(help: ArgumentHelp("Progress display: auto (a bar on a terminal), bar, lines or off; default from "
+                                   + "GTSRB_PROGRESS, else auto. Under mpirun a rank's stdout is a terminal even when "
+                                   + "mpirun's is a file: use lines. With --ensemble, lines or off (auto is off)."))
     var progress = DistTrain.Progress.Style(rawValue: ProcessInfo.processInfo.environment["GTSRB_PROGRESS"] ?? "")
         ?? .auto
 
@@ -89,6 +90,9 @@ struct TrainCommand: ParsableCommand {
         guard ensemble >= 1, worldSize % ensemble == 0 else {
             throw TrainError("--ensemble \(ensemble) does not fit \(worldSize) ranks: it must be a positive divisor "
                                 + "of the number of ranks")
+        }
+        if ensemble > 1 {
+            try checkEnsembleOptions()
         }
         guard ensemble > 1 || model.values.count == 1 else {
             throw TrainError("--model lists several models: use it with --ensemble")
@@ -128,6 +132,24 @@ struct TrainCommand: ParsableCommand {
             try member.validate(worldSize: worldSize / ensemble)
         }
         return c
+    }
+
+    /// The options an ensemble cannot share among its members, refused with the alternative.
+    func checkEnsembleOptions() throws {
+        guard metrics == nil else {
+            throw TrainError("--metrics names one file, but every --ensemble member writes its own "
+                                + "(<save>/member-K/metrics.jsonl)")
+        }
+        guard resume == nil || resume == "" else {
+            throw TrainError("--resume names one checkpoint, but every --ensemble member resumes from its own folder: "
+                                + "give --resume-latest")
+        }
+        guard progress != .bar else {
+            throw TrainError("--progress bar cannot draw the bars of several --ensemble members: give lines or off")
+        }
+        guard valFraction > 0 else {
+            throw TrainError("--ensemble votes on the validation tracks: --val-fraction must be positive")
+        }
     }
 
     /// Where the run starts, what it writes and shows.

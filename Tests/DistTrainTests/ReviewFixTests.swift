@@ -1,0 +1,139 @@
+import Foundation
+import XCTest
+@testable import DistTrain
+
+/// The bugs a review of the trainer found, each through mpirun as a user meets it.
+final class ReviewFixTests: XCTestCase {
+    static let data = MPIHarness.sharedDataset
+
+    func train(_ ranks: Int, _ extra: [String], dir: String) -> MPIHarness.Output {
+        MPIHarness.run(ranks, ["train", "--data", ReviewFixTests.data, "--cache-dir", "\(dir)/cache", "--save",
+                               "\(dir)/ckpt", "--model", "convnet", "--batch-size", "16", "--progress", "off"] + extra,
+                       cwd: dir)
+    }
+
+    func json(_ path: String) throws -> [String: Any] {
+        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+            as? [String: Any])
+    }
+
+    func lines(_ path: String) throws -> [String] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    /// With --val-fraction 0 nothing is measured on validation: no val figures, no best.ckpt, no accuracy.
+    func testNoValidationSplitIsSaidAndNeverScored() throws {
+        let dir = MPIHarness.tempDir("noval")
+        let out = train(2, ["--epochs", "2", "--val-fraction", "0", "--report", "r.json"], dir: dir)
+        XCTAssertEqual(out.status, 0, out.text)
+        XCTAssertTrue(out.text.contains("no validation split (--val-fraction 0.0)"), out.text)
+        XCTAssertFalse(out.text.contains("val loss"), out.text)
+        XCTAssertTrue(out.text.contains("final: no labelled images held out to score"), out.text)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/ckpt/best.ckpt"))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/ckpt/epoch-002.ckpt"))
+        let report = try json("\(dir)/r.json")
+        XCTAssertNil(report["accuracy"])
+        XCTAssertNil(report["best_validation_accuracy"])
+        XCTAssertEqual(report["split"] as? String, "none")
+        let records = try MetricRecord.read("\(dir)/ckpt/metrics.jsonl").filter { $0.epoch != nil }
+        XCTAssertEqual(records.count, 2)
+        XCTAssertTrue(records.allSatisfy { $0.valAcc == nil && $0.valLoss == nil })
+        XCTAssertNil(try Checkpoint.read(path: "\(dir)/ckpt/epoch-002.ckpt").header.validationAccuracy)
+    }
+
+    /// Resuming with another seed, split or optimizer is refused with both values named.
+    func testResumeRefusesAnotherSeedSplitOrOptimizer() throws {
+        let dir = MPIHarness.tempDir("resume-refuse")
+        XCTAssertEqual(train(2, ["--epochs", "1"], dir: dir).status, 0)
+        let cases: [(args: [String], message: String)] = [
+            (["--seed", "2"], "checkpoint was trained with --seed 1, not 2"),
+            (["--val-fraction", "0.2"], "checkpoint was trained with --val-fraction 0.1, not 0.2"),
+            (["--optimizer", "adam"], "checkpoint was trained with --optimizer sgd, not adam"),
+        ]
+        for (args, message) in cases {
+            let out = train(2, ["--epochs", "2", "--resume-latest"] + args, dir: dir)
+            XCTAssertNotEqual(out.status, 0, "\(args) must be refused")
+            XCTAssertTrue(out.text.contains(message), "\(args): expected '\(message)' in \(out.text.suffix(600))")
+        }
+        XCTAssertEqual(train(2, ["--epochs", "2", "--resume-latest"], dir: dir).status, 0, "the same values resume")
+    }
+
+    /// lbfgs's line search decides on the rank's own loss: refused at more than one rank, fine at one.
+    func testLBFGSIsRefusedAtSeveralRanks() throws {
+        let dir = MPIHarness.tempDir("lbfgs")
+        let out = train(2, ["--epochs", "1", "--optimizer", "lbfgs"], dir: dir)
+        XCTAssertNotEqual(out.status, 0)
+        XCTAssertTrue(out.text.contains("--optimizer lbfgs runs on one rank only"), out.text)
+        XCTAssertLessThan(out.seconds, 60, "refused, not hung")
+        let one = train(1, ["--epochs", "1", "--optimizer", "lbfgs", "--lr", "0.1"], dir: dir)
+        XCTAssertEqual(one.status, 0, one.text)
+    }
+
+    /// `eval --weights` takes the model from the metadata `export` writes; a contradicting --model is an error.
+    func testEvalWeightsReadsTheModelFromTheMetadata() throws {
+        let dir = MPIHarness.tempDir("weights-model")
+        XCTAssertEqual(train(1, ["--epochs", "1"], dir: dir).status, 0)
+        let export = MPIHarness.run(1, ["export", "--checkpoint", "ckpt/epoch-001.ckpt", "--out", "m.safetensors"],
+                                    cwd: dir)
+        XCTAssertEqual(export.status, 0, export.text)
+        let common = ["eval", "--weights", "m.safetensors", "--data", ReviewFixTests.data, "--cache-dir", "cache"]
+        let plain = MPIHarness.run(1, common + ["--report", "e.json"], cwd: dir)
+        XCTAssertEqual(plain.status, 0, plain.text)
+        XCTAssertEqual(try json("\(dir)/e.json")["model"] as? String, "convnet")
+        let contradicting = MPIHarness.run(1, common + ["--model", "vgg_small"], cwd: dir)
+        XCTAssertNotEqual(contradicting.status, 0)
+        XCTAssertTrue(contradicting.text.contains("--model vgg_small contradicts m.safetensors, whose metadata says "
+                                                      + "model convnet"), contradicting.text)
+    }
+
+    /// A fresh run in a used --save keeps the earlier metrics file and starts its own; `plot` writes beside it.
+    func testFreshRunKeepsEarlierMetricsAndPlotWritesBesideThem() throws {
+        let dir = MPIHarness.tempDir("metrics-fresh")
+        XCTAssertEqual(train(1, ["--epochs", "2"], dir: dir).status, 0)
+        let again = train(1, ["--epochs", "1"], dir: dir)
+        XCTAssertEqual(again.status, 0, again.text)
+        XCTAssertTrue(again.text.contains("kept as \(dir)/ckpt/metrics.1.jsonl"), again.text)
+        XCTAssertEqual(try MetricRecord.read("\(dir)/ckpt/metrics.1.jsonl").compactMap(\.epoch), [1, 2])
+        XCTAssertEqual(try MetricRecord.read("\(dir)/ckpt/metrics.jsonl").compactMap(\.epoch), [1])
+        let resumed = train(1, ["--epochs", "2", "--resume-latest"], dir: dir)
+        XCTAssertEqual(resumed.status, 0, resumed.text)
+        XCTAssertEqual(try MetricRecord.read("\(dir)/ckpt/metrics.jsonl").compactMap(\.epoch), [1, 2],
+                       "a resumed run appends")
+        try FileManager.default.removeItem(atPath: "\(dir)/ckpt/curves.png")
+        let elsewhere = MPIHarness.tempDir("plot-cwd")
+        let plot = MPIHarness.run(1, ["plot", "\(dir)/ckpt/metrics.jsonl"], cwd: elsewhere)
+        XCTAssertEqual(plot.status, 0, plot.text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/ckpt/curves.png"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(elsewhere)/curves.png"))
+    }
+
+    /// Ensemble options are passed to every member or refused naming the alternative; members write their plots.
+    func testEnsembleOptionsArePassedOrRefused() throws {
+        let dir = MPIHarness.tempDir("ens-options")
+        let refused: [(args: [String], message: String)] = [
+            (["--metrics", "m.jsonl"], "--metrics names one file, but every --ensemble member writes its own"),
+            (["--resume", "x.ckpt"], "give --resume-latest"),
+            (["--progress", "bar"], "--progress bar cannot draw the bars of several --ensemble members"),
+            (["--val-fraction", "0"], "--ensemble votes on the validation tracks"),
+        ]
+        for (args, message) in refused {
+            let out = train(2, ["--epochs", "1", "--ensemble", "2"] + args, dir: dir)
+            XCTAssertNotEqual(out.status, 0, "\(args)")
+            XCTAssertTrue(out.text.contains(message), "\(args): expected '\(message)' in \(out.text.suffix(600))")
+        }
+        XCTAssertEqual(train(1, ["--epochs", "1", "--save", "\(dir)/single"], dir: dir).status, 0)
+        let export = MPIHarness.run(1, ["export", "--checkpoint", "single/epoch-001.ckpt", "--out", "w.safetensors"],
+                                    cwd: dir)
+        XCTAssertEqual(export.status, 0, export.text)
+        let out = train(2, ["--epochs", "1", "--ensemble", "2", "--init-from", "w.safetensors", "--progress", "lines"],
+                        dir: dir)
+        XCTAssertEqual(out.status, 0, out.text)
+        for m in 0..<2 {
+            XCTAssertTrue(out.text.contains("[member \(m)] initialised from w.safetensors"), out.text)
+            XCTAssertTrue(out.text.contains("[member \(m)] epoch 1/1    "), "progress lines name the member: \(out.text)")
+            for picture in ["curves.png", "confusion.png", "mistakes.png"] {
+                XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/ckpt/member-\(m)/\(picture)"), picture)
+            }
+        }
+    }
+}
