@@ -16,6 +16,8 @@ public struct Benchmark {
     public var winograd = true
     /// Gradient bucket size in MB (`TrainConfig.bucketMB`).
     public var bucketMB = 1.0
+    /// SyncBatchNorm (`TrainConfig.syncBN`); its reductions are timed apart.
+    public var syncBatchNorm = false
 
     public init(threads: Int) { self.threads = threads }
 
@@ -50,7 +52,8 @@ public struct Benchmark {
         for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
         let replica = DataParallelReplica(model: net, criterion: ClassNLLCriterion(),
                                           optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,
-                                          bucketElements: TrainConfig.bucketElements(megabytes: bucketMB))
+                                          bucketElements: TrainConfig.bucketElements(megabytes: bucketMB),
+                                          syncBatchNorm: syncBatchNorm)
         replica.broadcastFromRoot()
         for _ in 0..<warmup { replica.step(input: x, target: y, globalBatch: globalBatch) }
         comm.barrier()
@@ -66,6 +69,7 @@ public struct Benchmark {
         comm.barrier()
         let trainSeconds = monotonicSeconds() - t0
         let allreduceShares = comm.allgather([replica.allreduceSeconds / trainSeconds])
+        let syncSeconds = comm.allgather([replica.syncBatchNormSeconds]).max() ?? 0
         let transferShare = Benchmark.transferShare(comm.allgather(stepAllreduce), ranks: comm.size, seconds: trainSeconds)
 
         // Evaluation: each rank scores its share of `evalBatch` images per step, in chunks of
@@ -91,7 +95,9 @@ public struct Benchmark {
         let rss = comm.allgather([peakRSSMegabytes()])
         return [
             "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
-            "steps": steps, "winograd": winograd, "bucket_mb": bucketMB,
+            "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
+            // SyncBatchNorm's per-layer reductions (forward and backward), largest over the ranks.
+            "sync_bn_ms_per_step": 1000 * syncSeconds / Double(steps), "sync_bn_share": syncSeconds / trainSeconds,
             "train_img_s": Double(steps * globalBatch) / trainSeconds,
             "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
             "step_ms": 1000 * trainSeconds / Double(steps),

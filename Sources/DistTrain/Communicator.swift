@@ -55,6 +55,11 @@ public final class Communicator: @unchecked Sendable {
         MPI_Waitall(Int32(count), requests, CMPI_STATUSES_IGNORE)
     }
     /// Sums `values` in place across ranks.
+    /// Sums `count` doubles in place across ranks.
+    public func allreduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
+        guard size > 1 else { return }
+        MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm)
+    }
     public func allreduceSum(_ values: inout [Double]) {
         guard size > 1 else { return }
         values.withUnsafeMutableBufferPointer { MPI_Allreduce(CMPI_IN_PLACE, $0.baseAddress, Int32($0.count), CMPI_DOUBLE, CMPI_SUM, comm) }

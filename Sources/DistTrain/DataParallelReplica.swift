@@ -17,14 +17,29 @@ public final class DataParallelReplica {
     /// since the last `resetTimers`.
     public private(set) var allreduceSeconds = 0.0
     private var lossAndCount = [Double](repeating: 0, count: 3)
+    /// Reduces the BatchNorm statistics over the ranks (`--sync-bn`; nil: each rank normalises its own shard).
+    private let syncBatchNorm: SyncBatchNormReducer?
+
+    /// Seconds in SyncBatchNorm's reductions since the last `resetTimers` (0 without `--sync-bn`).
+    public var syncBatchNormSeconds: Double { syncBatchNorm?.seconds ?? 0 }
 
     /// `bucketElements`: gradient values per bucket reduced during the backward pass (0: one allreduce after it).
-    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int) {
-        self.model = model; self.criterion = criterion; self.optimizer = optimizer; self.comm = comm
+    /// `syncBatchNorm`: every BatchNorm layer normalises with the global batch's statistics.
+    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int,
+                syncBatchNorm: Bool = false) {
+        self.model = model
+        self.criterion = criterion
+        self.optimizer = optimizer
+        self.comm = comm
         (params, grads) = model.getParameters()
         buffers = model.getBuffers()
-        buckets = comm.size > 1 && bucketElements > 0 ? GradientBuckets(model: model, grads: grads, comm: comm, bucketElements: bucketElements) : nil
+        buckets = comm.size > 1 && bucketElements > 0
+            ? GradientBuckets(model: model, grads: grads, comm: comm, bucketElements: bucketElements) : nil
         DataParallelReplica.inputConvolution(of: model)?.computesGradInput = false
+        self.syncBatchNorm = syncBatchNorm ? SyncBatchNormReducer(comm: comm) : nil
+        for case let norm as BatchNormalization in model.allModules {
+            norm.statisticsReducer = self.syncBatchNorm
+        }
     }
 
     /// The model's first layer with parameters when it is a convolution: its gradInput (dLoss/dImage)
@@ -39,9 +54,9 @@ public final class DataParallelReplica {
         comm.broadcast(buffers.data, count: buffers.count)
     }
 
-    /// Averages the BatchNorm running statistics across ranks.
+    /// Averages the BatchNorm running statistics across ranks (with SyncBatchNorm they are already the same).
     public func averageBuffers() {
-        guard comm.size > 1, buffers.count > 0 else { return }
+        guard comm.size > 1, buffers.count > 0, syncBatchNorm == nil else { return }
         comm.allreduceSum(buffers.data, count: buffers.count)
         let s = 1 / Float(comm.size), b = buffers.data
         for i in 0..<buffers.count { b[i] *= s }
@@ -55,6 +70,7 @@ public final class DataParallelReplica {
     public func step(input: Tensor, target: Tensor, globalBatch: Int) -> StepResult {
         let n = input.size(0)
         let weight = Float(n) / Float(globalBatch)
+        syncBatchNorm?.lossWeight = Double(n) / Double(globalBatch)
         var localLoss: Float = 0, localCorrect = 0
         optimizer.step(params) { [self] _ in
             grads.zero()
@@ -79,7 +95,10 @@ public final class DataParallelReplica {
         return StepResult(loss: lossAndCount[0], correct: Int(lossAndCount[1]), count: Int(lossAndCount[2]))
     }
 
-    public func resetTimers() { allreduceSeconds = 0 }
+    public func resetTimers() {
+        allreduceSeconds = 0
+        syncBatchNorm?.resetTimer()
+    }
 
     /// Runs `body` (gradient communication) and adds its time to `allreduceSeconds`.
     @inline(__always)

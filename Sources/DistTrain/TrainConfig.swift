@@ -37,6 +37,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Gradient bucket size in MB (PyTorch DDP's bucket_cap_mb): buckets are allreduced during the backward
     /// pass as soon as their layers are done. 0: one blocking allreduce of the whole gradient after backward.
     public var bucketMB = 1.0
+    /// SyncBatchNorm: every BatchNorm layer normalises with the statistics of the whole global batch, so the
+    /// run does not depend on how the batch is split over the ranks.
+    public var syncBN = false
     public var skipBadImages = false
     /// Train on at most this many images per class (0: all); for smoke tests.
     public var limitPerClass = 0

@@ -38,6 +38,8 @@ public final class Trainer {
         let trainIndices: [Int]
         let validationIndices: [Int]
         let replica: DataParallelReplica
+        /// The Dropout layers, in order: their masks are drawn per sample (seed, epoch, sample, layer).
+        let dropouts: [Dropout]
         /// Normalisation statistics of the training images.
         let mean: [Float]
         let std: [Float]
@@ -123,7 +125,8 @@ public final class Trainer {
                                               nesterov: config.nesterov, dampening: config.nesterov ? 0 : nil,
                                               weightDecay: config.weightDecay)
         let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: optimizer,
-                                          comm: comm, bucketElements: config.bucketElements)
+                                          comm: comm, bucketElements: config.bucketElements,
+                                          syncBatchNorm: config.syncBN)
         var (mean, std) = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
         var position = (epoch: 0, step: 0, best: -1.0)
         if let (checkpoint, path) = try resumeCheckpoint() {
@@ -147,10 +150,10 @@ public final class Trainer {
         }
         replica.broadcastFromRoot()
         log("model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
-                + "\(config.threads) thread(s) per rank")
+                + "\(config.threads) thread(s) per rank" + (config.syncBN ? "; SyncBatchNorm" : ""))
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,
-            replica: replica, mean: mean, std: std,
+            replica: replica, dropouts: model.allModules.compactMap { $0 as? Dropout }, mean: mean, std: std,
             trainingTransform: Augmenter(kind: config.augment, mean: mean, std: std, preprocess: config.preprocess),
             evaluationTransform: Augmenter(kind: .none, mean: mean, std: std, preprocess: config.preprocess),
             metricsPath: metricsPath, started: started,
@@ -183,10 +186,6 @@ public final class Trainer {
 
     /// One epoch of data-parallel steps on this rank's shards.
     func trainEpoch(_ epoch: Int, _ s: inout Session) throws -> EpochStats {
-        for (k, m) in s.model.allModules.compactMap({ $0 as? Dropout }).enumerated() {
-            let stream: [UInt64] = [0xD0, UInt64(epoch), UInt64(comm.rank), UInt64(k)]
-            m.generator = RandomGenerator(seed: config.seed, stream: stream)
-        }
         let plan = EpochPlan(samples: s.trainIndices, batchSize: config.batchSize, ranks: comm.size,
                              seed: config.seed, epoch: epoch)
         let loader = BatchLoader(cache: s.train, augmenter: s.trainingTransform, plan: plan, rank: comm.rank,
@@ -198,6 +197,9 @@ public final class Trainer {
         while let batch = loader.nextBatch() {
             let fraction = Double(i) / Double(plan.batches.count)
             s.replica.optimizer.learningRate = config.learningRate(epoch: epoch, progress: fraction)
+            for (layer, dropout) in s.dropouts.enumerated() {
+                dropout.drawPerSample(seed: config.seed, epoch: epoch, layer: layer, samples: batch.indices)
+            }
             injectFaults(before: s.step + 1, batch)
             let r = s.replica.step(input: batch.input, target: batch.target, globalBatch: plan.batches[i].count)
             s.step += 1
@@ -265,10 +267,12 @@ public final class Trainer {
             ? String(format: "  val loss %.4f acc %.2f%%", validation.loss, 100 * validationAccuracy) : ""
         let testText = test.map { $0.total > 0 ? String(format: "  test acc %.2f%%", $0.percent) : "" } ?? ""
         let allreduceShare = 100 * s.replica.allreduceSeconds / stats.seconds
-        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f%%%@%@  %.0f img/s  allreduce %.1f%%  "
+        let syncText = config.syncBN
+            ? String(format: "  sync-bn %.1f%%", 100 * s.replica.syncBatchNormSeconds / stats.seconds) : ""
+        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f%%%@%@  %.0f img/s  allreduce %.1f%%%@  "
                        + "%.0fs elapsed, ETA %.0fs",
                    epoch + 1, config.epochs, stats.loss, 100 * stats.accuracy, validationText, testText,
-                   Double(stats.seen) / stats.seconds, allreduceShare, elapsed, eta))
+                   Double(stats.seen) / stats.seconds, allreduceShare, syncText, elapsed, eta))
         var record = MetricRecord(step: s.step, lr: Double(s.replica.optimizer.learningRate), trainLoss: stats.loss,
                                   trainAcc: 100 * stats.accuracy, imgS: Double(stats.seen) / stats.seconds)
         record.epoch = epoch + 1

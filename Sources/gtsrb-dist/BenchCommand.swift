@@ -23,6 +23,8 @@ struct BenchCommand: ParsableCommand {
     var bucketMb = 1.0
     @Option(help: "Model to benchmark.")
     var model = ModelName.vggSmall
+    @Flag(help: "SyncBatchNorm, as train --sync-bn; RESULT adds its cost per step (sync_bn_ms_per_step).")
+    var syncBn = false
     @Flag(inversion: .prefixedNo,
           help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
@@ -44,6 +46,7 @@ struct BenchCommand: ParsableCommand {
         b.warmup = warmup
         b.winograd = winograd
         b.bucketMB = bucketMb
+        b.syncBatchNorm = syncBn
         return b
     }
 

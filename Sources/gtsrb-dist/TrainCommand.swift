@@ -70,6 +70,9 @@ struct TrainCommand: ParsableCommand {
     var predictions: String?
     @Option(help: "Metrics file, one JSON record per epoch (default: <save>/metrics.jsonl).")
     var metrics: String?
+    @Flag(help: ArgumentHelp("SyncBatchNorm: BatchNorm layers normalise with the whole global batch's statistics "
+                                 + "(reduced over the ranks), so results do not depend on the number of ranks."))
+    var syncBn = false
     @Flag(help: "Skip unreadable images with a warning instead of stopping.")
     var skipBadImages = false
     @Option(help: "Use at most N training images per class (0: all); for smoke tests.")
@@ -126,6 +129,7 @@ struct TrainCommand: ParsableCommand {
         c.skipBadImages = skipBadImages
         c.limitPerClass = limitPerClass
         c.bucketMB = bucketMb
+        c.syncBN = syncBn
         for m in model.values {
             var member = c
             member.model = m

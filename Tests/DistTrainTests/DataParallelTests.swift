@@ -84,6 +84,44 @@ final class DataParallelTests: XCTestCase {
         }
     }
 
+    /// vgg_small (BatchNorm and Dropout) takes the same steps at 1–4 ranks with --sync-bn: 48 images in a
+    /// global batch of 26 (split 7/7/6/6 at 4 ranks, 9/9/8 at 3) and one of 22 (6/6/5/5, 8/7/7). Checked after
+    /// these two steps: float rounding alone (1 rank at 1 against 2 threads) grows from 1e-8 after one step to
+    /// 1e-4 after four on this fresh network, so longer runs compare rounding, not the algorithm. Without
+    /// --sync-bn each rank normalises its own shard, and 2 ranks end ~3e-2 away from 1.
+    func testSyncBatchNormMakesVGGSmallWorldSizeInvariant() throws {
+        var runs: [(ranks: Int, sync: Bool, checkpoint: Checkpoint)] = []
+        for (ranks, sync) in [(1, true), (2, true), (3, true), (4, true), (2, false)] {
+            let dir = MPIHarness.tempDir("syncbn\(ranks)\(sync)")
+            let out = train(ranks, ["--epochs", "1", "--batch-size", "26", "--limit-per-class", "12", "--val-fraction",
+                                    "0", "--threads", "1", "--progress", "off"] + (sync ? ["--sync-bn"] : []),
+                            dir: dir)
+            XCTAssertEqual(out.status, 0, out.text)
+            guard out.status == 0 else { return }
+            if sync {
+                XCTAssertTrue(out.text.contains("sync-bn"), out.text)
+            }
+            let checkpoint = try Checkpoint.read(path: "\(dir)/ckpt/epoch-001.ckpt")
+            XCTAssertEqual(checkpoint.header.step, 2)
+            runs.append((ranks, sync, checkpoint))
+        }
+        let one = runs[0].checkpoint
+        let initial = ModelRegistry.make(.vggSmall, seed: 1).getParameters().params.array
+        XCTAssertGreaterThan(relativeDifference(one.params, initial), 1e-4, "training moved the parameters")
+        for run in runs.dropFirst() {
+            let params = relativeDifference(run.checkpoint.params, one.params)
+            let buffers = relativeDifference(run.checkpoint.buffers, one.buffers)
+            print("vgg_small at \(run.ranks) ranks, sync-bn \(run.sync): relative L2 to 1 rank: parameters \(params), "
+                  + "BatchNorm buffers \(buffers)")
+            if run.sync {
+                XCTAssertLessThan(params, 1e-5, "\(run.ranks) ranks with --sync-bn: parameters")
+                XCTAssertLessThan(buffers, 1e-5, "\(run.ranks) ranks with --sync-bn: BatchNorm buffers")
+            } else {
+                XCTAssertGreaterThan(params, 1e-3, "without --sync-bn the shard statistics differ from the batch's")
+            }
+        }
+    }
+
     func testResumeIsBitIdenticalAtTheSameWorldSize() throws {
         let whole = MPIHarness.tempDir("whole"), parts = MPIHarness.tempDir("parts")
         let common = ["--epochs", "3", "--batch-size", "16", "--report", "r.json"]

@@ -3,7 +3,7 @@ import Foundation
 /// The engine's seeded generator: xoshiro256** (Blackman & Vigna, 2018) seeded through splitmix64.
 ///
 /// Same numbers on every machine: `uniform()` is `(next() >> 40) * 2⁻²⁴`, `normal()` is Box–Muller
-/// on two uniforms in Double. The four state words are public so checkpoints can save and restore them.
+/// on two uniforms in Double. The four state words are public.
 public struct RandomGenerator: Sendable, Equatable {
     public var state: (UInt64, UInt64, UInt64, UInt64)
 
@@ -21,18 +21,18 @@ public struct RandomGenerator: Sendable, Equatable {
 
     /// A generator for a derived stream, e.g. `RandomGenerator(seed: s, stream: [epoch, rank])`.
     public init(seed: UInt64, stream: [UInt64]) {
-        var h = seed
-        for v in stream { h = RandomGenerator(seed: h ^ (v &* 0x9E37_79B9_7F4A_7C15)).state.0 }
-        self.init(seed: h)
+        self.init(seed: stream.reduce(seed, RandomGenerator.derive))
+    }
+
+    /// The seed of stream word `v` under `seed`: `RandomGenerator(seed: derive(derive(s, a), b))` is
+    /// `RandomGenerator(seed: s, stream: [a, b])`, without an array (for per-step use).
+    @inline(__always)
+    public static func derive(_ seed: UInt64, _ v: UInt64) -> UInt64 {
+        RandomGenerator(seed: seed ^ (v &* 0x9E37_79B9_7F4A_7C15)).state.0
     }
 
     public static func == (a: RandomGenerator, b: RandomGenerator) -> Bool {
         a.state.0 == b.state.0 && a.state.1 == b.state.1 && a.state.2 == b.state.2 && a.state.3 == b.state.3
-    }
-
-    public var words: [UInt64] {
-        get { [state.0, state.1, state.2, state.3] }
-        set { precondition(newValue.count == 4); state = (newValue[0], newValue[1], newValue[2], newValue[3]) }
     }
 
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
