@@ -29,14 +29,29 @@ struct BenchCommand: ParsableCommand {
           help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
 
-    /// The benchmark for `comm`'s ranks, its flags checked.
-    func benchmark(_ comm: Communicator) throws -> Benchmark {
-        guard bucketMb.isFinite && bucketMb >= 0 else {
-            throw TrainError("--bucket-mb must be >= 0, got \(bucketMb)")
+    func validate() throws {
+        if let t = threads, t < 1 {
+            throw ValidationError("--threads must be positive, got \(t)")
         }
-        guard batchSize >= comm.size, evalBatchSize > 0, steps > 0, warmup >= 0 else {
-            throw TrainError("--batch-size must be at least the \(comm.size) ranks, --eval-batch-size and --steps "
-                                + "positive, --warmup >= 0")
+        guard bucketMb.isFinite && bucketMb >= 0 else {
+            throw ValidationError("--bucket-mb must be >= 0, got \(bucketMb)")
+        }
+        guard evalBatchSize > 0 else {
+            throw ValidationError("--eval-batch-size must be positive, got \(evalBatchSize)")
+        }
+        guard steps > 0 else {
+            throw ValidationError("--steps must be positive, got \(steps)")
+        }
+        guard warmup >= 0 else {
+            throw ValidationError("--warmup must be >= 0, got \(warmup)")
+        }
+    }
+
+    /// The benchmark for `comm`'s ranks.
+    func benchmark(_ comm: Communicator) throws -> Benchmark {
+        guard batchSize >= 2 * comm.size else {
+            throw TrainError("--batch-size \(batchSize) is too small for \(comm.size) ranks: every rank needs at least "
+                                + "2 images per batch (BatchNorm)")
         }
         var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
         b.model = model

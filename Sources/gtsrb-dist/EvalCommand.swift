@@ -39,6 +39,15 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Write confusion.png and mistakes.png into this folder.")
     var plots: String?
 
+    func validate() throws {
+        if let t = threads, t < 1 {
+            throw ValidationError("--threads must be positive, got \(t)")
+        }
+        guard dumpCount >= 1 else {
+            throw ValidationError("--dump-count must be positive, got \(dumpCount)")
+        }
+    }
+
     /// The checkpoints named by --checkpoint and --ensemble.
     func memberPaths() throws -> [String] {
         let paths = try checkpoint + (ensemble.map { try TrainedModel.memberCheckpoints(manifest: $0) } ?? [])

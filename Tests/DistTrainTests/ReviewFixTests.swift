@@ -136,4 +136,62 @@ final class ReviewFixTests: XCTestCase {
             }
         }
     }
+
+    /// Odd but possible input to every subcommand ends in an error message naming the flag, or works: never a
+    /// Swift trap. Includes a data folder with a 1x1 image and ROIs outside their images.
+    func testOddInputGivesErrorsNotTraps() throws {
+        let dir = MPIHarness.tempDir("odd")
+        ReviewFixTests.oddDataset("\(dir)/odd")
+        for crop in ["whole", "roi"] {
+            let out = MPIHarness.run(2, ["train", "--data", "\(dir)/odd", "--cache-dir", "cache", "--save", "ckpt",
+                                         "--epochs", "1", "--batch-size", "4", "--model", "convnet", "--crop", crop,
+                                         "--progress", "off"], cwd: dir)
+            XCTAssertEqual(out.status, 0, "--crop \(crop): \(out.text)")
+        }
+        let checkpoint = "ckpt/epoch-001.ckpt"
+        let eval = ["eval", "--checkpoint", checkpoint, "--data", "\(dir)/odd", "--cache-dir", "cache"]
+        let cases: [(args: [String], message: String)] = [
+            (eval + ["--dump", "d.safetensors", "--dump-count=-1"], "--dump-count must be positive, got -1"),
+            (eval + ["--threads=0"], "--threads must be positive, got 0"),
+            (eval + ["--plots", "/proc/no/such"], "cannot write plots"),
+            (["bench", "--batch-size", "1", "--steps", "1"], "--batch-size 1 is too small for 1 ranks"),
+            (["bench", "--threads=-1"], "--threads must be positive, got -1"),
+            (["bench", "--eval-batch-size", "0"], "--eval-batch-size must be positive"),
+            (["bench", "--warmup=-1"], "--warmup must be >= 0"),
+            (["export", "--checkpoint", checkpoint, "--out", "/proc/no/such.safetensors"], "cannot create"),
+            (["export", "--checkpoint", "missing.ckpt", "--out", "x.safetensors"], "missing.ckpt: cannot read"),
+            (["plot", "missing.jsonl"], "missing.jsonl: cannot read metrics file"),
+            (["eval", "--ensemble", "ckpt/metrics.jsonl"], "not an ensemble manifest"),
+            (["eval", "--weights", checkpoint], "header length"),
+            (["train", "--data", "\(dir)/odd", "--val-fraction", "0.99", "--save", "v"], "training images are too few"),
+        ]
+        for (args, message) in cases {
+            let out = MPIHarness.run(1, args, cwd: dir)
+            XCTAssertNotEqual(out.status, 0, "\(args) must fail")
+            XCTAssertTrue(out.text.contains(message), "\(args): expected '\(message)' in \(out.text.suffix(600))")
+            XCTAssertFalse(out.text.contains("runtime failure"), "\(args) trapped: \(out.text.suffix(600))")
+        }
+    }
+
+    /// Two classes of 5x3 images, one of them 1x1, with ROIs outside the image on every second frame.
+    static func oddDataset(_ root: String) {
+        for c in 0..<2 {
+            let dir = "\(root)/GTSRB/Final_Training/Images/" + String(format: "%05d", c)
+            try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            var csv = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
+            for t in 0..<3 {
+                for f in 0..<4 {
+                    let (w, h) = t == 0 && f == 0 ? (1, 1) : (5, 3)
+                    let pixels = (0..<(w * h * 3)).map { UInt8(($0 * 37 + c * 90 + f) % 256) }
+                    let name = String(format: "%05d_%05d.ppm", t, f)
+                    let header = Array("P6\n\(w) \(h)\n255\n".utf8)
+                    FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(header + pixels))
+                    let roi = f % 2 == 1 ? "0;0;40;40" : "0;0;\(w - 1);\(h - 1)"
+                    csv += "\(name);\(w);\(h);\(roi);\(c)\n"
+                }
+            }
+            FileManager.default.createFile(atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv",
+                                           contents: Data(csv.utf8))
+        }
+    }
 }
