@@ -59,4 +59,41 @@ final class BatchNormBufferTests: XCTestCase {
         XCTAssertEqual(restored[3].runningMean.array, [Float](repeating: 0, count: 64), "untouched layers stay reset")
         XCTAssertEqual(restored[3].runningVar.array, [Float](repeating: 1, count: 64))
     }
+
+    /// The cross-rank average of the BatchNorm running statistics (without --sync-bn, after every epoch),
+    /// run at 3 ranks by `testAverageBuffersWorker`.
+    func testRunningStatisticsAreAveragedAcrossRanks() {
+        let out = MPIHarness.runWorker(3, "BatchNormBufferTests/testAverageBuffersWorker")
+        XCTAssertEqual(out.status, 0, out.text)
+        XCTAssertEqual(out.text.components(separatedBy: "Executed 1 test, with 0 failures").count - 1, 3 * 2,
+                       "the worker passed on all 3 ranks: \(out.text.suffix(1500))")
+    }
+
+    /// On every rank, each BatchNorm channel c holds mean 10·rank + c mod 7 and variance 0.5·(1 + rank) + 0.01·c;
+    /// after `averageBuffers` every rank holds the means over the 3 ranks, 10 + c mod 7 and 1 + 0.01·c.
+    func testAverageBuffersWorker() throws {
+        guard MPIHarness.isWorker else {
+            throw XCTSkip("a worker: runs under mpirun from testRunningStatisticsAreAveragedAcrossRanks")
+        }
+        let comm = Communicator.world()
+        defer { Communicator.finalize() }
+        XCTAssertEqual(comm.size, 3)
+        let model = ModelRegistry.make(.vggSmall, seed: 1)
+        let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: SGD(), comm: comm,
+                                          bucketElements: 0)
+        let norms = model.allModules.compactMap { $0 as? BatchNormalization }
+        for norm in norms {
+            for c in 0..<norm.nOutput {
+                norm.runningMean.data[c] = Float(10 * comm.rank + c % 7)
+                norm.runningVar.data[c] = 0.5 * Float(1 + comm.rank) + 0.01 * Float(c)
+            }
+        }
+        replica.averageBuffers()
+        for norm in norms {
+            for c in 0..<norm.nOutput {
+                XCTAssertEqual(norm.runningMean.data[c], Float(10 + c % 7), accuracy: 1e-5)
+                XCTAssertEqual(norm.runningVar.data[c], 1 + 0.01 * Float(c), accuracy: 1e-5)
+            }
+        }
+    }
 }

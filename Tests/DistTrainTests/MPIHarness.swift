@@ -12,18 +12,33 @@ enum MPIHarness {
         return dir.appendingPathComponent("gtsrb-dist").path
     }
 
+    /// This test bundle's executable: `mpirun -n N <bundle> Suite/test` runs one test on every rank (a
+    /// worker test that uses the library's collectives directly).
+    static var testBundle: String {
+        CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? CommandLine.arguments[0]
+    }
+
+    /// Whether this process is a worker started by `runWorker`.
+    static var isWorker: Bool { ProcessInfo.processInfo.environment["GTSRB_MPI_WORKER"] == "1" }
+
+    /// Runs the test `name` ("Suite/testMethod") of this bundle on `ranks` ranks, each as a worker.
+    static func runWorker(_ ranks: Int, _ name: String) -> Output {
+        run(ranks, ["DistTrainTests.\(name)"], cwd: NSTemporaryDirectory(), env: ["GTSRB_MPI_WORKER": "1"],
+            executable: testBundle)
+    }
+
     struct Output { let status: Int32; let text: String; let seconds: Double }
 
     /// `mpirun -n ranks gtsrb-dist args…` in `cwd`, with a time limit (the job is killed past it).
     /// `limitFileKB` runs the job under `ulimit -f` (a full disk, as far as the job can tell).
     static func run(_ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:],
-                    limitFileKB: Int? = nil) -> Output {
+                    limitFileKB: Int? = nil, executable: String = binary) -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         var mpi = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1"]
         for k in extra.keys.sorted() { mpi += ["-x", k] }
         // The file-size limit applies to the ranks only (mpirun itself must stay able to clean up).
-        let rank = limitFileKB.map { ["/bin/bash", "-c", "ulimit -f \($0); exec \"$0\" \"$@\"", binary] } ?? [binary]
+        let rank = limitFileKB.map { ["/bin/bash", "-c", "ulimit -f \($0); exec \"$0\" \"$@\"", executable] } ?? [executable]
         let quoted = (mpi + rank + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
         p.arguments = ["-c", "exec " + quoted]
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
