@@ -1,6 +1,6 @@
+import Foundation
 // swift-tools-version:6.0
 import PackageDescription
-import Foundation
 
 /// The vector instructions the engine's SIMD kernels are compiled for. `GTSRB_TARGET_CPU` names an LLVM CPU
 /// (`haswell`, `znver3`, …) or `generic` (the x86-64 baseline: SSE2 only); unset, it is `haswell` (AVX2 + FMA)
@@ -11,12 +11,13 @@ let targetCPU: String? = {
         return cpu == "generic" ? nil : cpu
     }
     #if arch(x86_64)
-    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
-    let flags = Set(line.split(separator: " "))
-    return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+            let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+        else { return nil }
+        let flags = Set(line.split(separator: " "))
+        return flags.contains("avx2") && flags.contains("fma") ? "haswell" : nil
     #else
-    return nil
+        return nil
     #endif
 }()
 let engineFlags = ["-enforce-exclusivity=unchecked"] + (targetCPU.map { ["-target-cpu", $0] } ?? [])
@@ -29,29 +30,36 @@ let package = Package(
         .executable(name: "gtsrb-dist", targets: ["gtsrb-dist"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
-        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas",
-                       providers: [.apt(["libopenblas-dev"])]),
-        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c",
-                       providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
-        .systemLibrary(name: "CPNG", pkgConfig: "libpng16",
-                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev", "openmpi-bin"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng16",
+            providers: [.apt(["libpng-dev"])]),
         // Durable file I/O: atomic writes with fsync, byte readers and writers, checksums, file errors.
         .target(name: "DurableIO"),
         // The Torch-style engine: tensors, modules, criterions, optim.
-        .target(name: "TorchNN", dependencies: ["COpenBLAS", "DurableIO"],
-                swiftSettings: [.unsafeFlags(engineFlags)]),
+        .target(
+            name: "TorchNN", dependencies: ["COpenBLAS", "DurableIO"],
+            swiftSettings: [.unsafeFlags(engineFlags)]),
         // GTSRB readers, layouts, transforms, decoded cache, sharded batches.
-        .target(name: "GTSRBData", dependencies: ["TorchNN", "DurableIO", "CPNG"],
-                swiftSettings: [.unsafeFlags(engineFlags)]),
+        .target(
+            name: "GTSRBData", dependencies: ["TorchNN", "DurableIO", "CPNG"],
+            swiftSettings: [.unsafeFlags(engineFlags)]),
         // MPI communicator and the data-parallel trainer.
         .target(name: "DistTrain", dependencies: ["TorchNN", "GTSRBData", "DurableIO", "CMPI"]),
-        .executableTarget(name: "gtsrb-dist", dependencies: [
-            "DistTrain", "TorchNN", "GTSRBData", "DurableIO",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "gtsrb-dist",
+            dependencies: [
+                "DistTrain", "TorchNN", "GTSRBData", "DurableIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .testTarget(name: "DurableIOTests", dependencies: ["DurableIO"]),
         .testTarget(name: "TorchNNTests", dependencies: ["TorchNN", "DurableIO"]),
         .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData", "DurableIO"]),

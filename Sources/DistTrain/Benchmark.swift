@@ -1,6 +1,6 @@
-import TorchNN
-import GTSRBData
 import Foundation
+import GTSRBData
+import TorchNN
 
 /// `gtsrb-dist bench`: trains a model on in-memory random inputs (forward, backward, allreduce, sgd step)
 /// and evaluates at a larger batch, after a warm-up; rank 0 prints `RESULT {json}`.
@@ -47,21 +47,25 @@ public struct Benchmark {
         let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
         let (c, h, w) = model.inputShape
         var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
-        let x = Tensor(Shape(shard, c, h, w)), y = Tensor(Shape(shard))
+        let x = Tensor(Shape(shard, c, h, w))
+        let y = Tensor(Shape(shard))
         for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
         for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
-        let replica = DataParallelReplica(model: net, criterion: ClassNLLCriterion(),
-                                          optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,
-                                          bucketElements: TrainConfig.bucketElements(megabytes: bucketMB),
-                                          syncBatchNorm: syncBatchNorm)
+        let replica = DataParallelReplica(
+            model: net, criterion: ClassNLLCriterion(),
+            optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,
+            bucketElements: TrainConfig.bucketElements(megabytes: bucketMB),
+            syncBatchNorm: syncBatchNorm)
         replica.broadcastFromRoot()
         for _ in 0..<warmup { replica.step(input: x, target: y, globalBatch: globalBatch) }
         comm.barrier()
         replica.resetTimers()
         let t0 = monotonicSeconds()
-        var stepSeconds = [Double](repeating: 0, count: steps), stepAllreduce = [Double](repeating: 0, count: steps)
+        var stepSeconds = [Double](repeating: 0, count: steps)
+        var stepAllreduce = [Double](repeating: 0, count: steps)
         for i in 0..<steps {
-            let s0 = monotonicSeconds(), a0 = replica.allreduceSeconds
+            let s0 = monotonicSeconds()
+            let a0 = replica.allreduceSeconds
             replica.step(input: x, target: y, globalBatch: globalBatch)
             stepSeconds[i] = monotonicSeconds() - s0
             stepAllreduce[i] = replica.allreduceSeconds - a0
@@ -70,7 +74,8 @@ public struct Benchmark {
         let trainSeconds = monotonicSeconds() - t0
         let allreduceShares = comm.allgather([replica.allreduceSeconds / trainSeconds])
         let syncSeconds = comm.allgather([replica.syncBatchNormSeconds]).max() ?? 0
-        let transferShare = Benchmark.transferShare(comm.allgather(stepAllreduce), ranks: comm.size, seconds: trainSeconds)
+        let transferShare = Benchmark.transferShare(
+            comm.allgather(stepAllreduce), ranks: comm.size, seconds: trainSeconds)
 
         // Evaluation: each rank scores its share of `evalBatch` images per step, in chunks of
         // `Evaluator.chunk` images as the evaluator does.
@@ -79,7 +84,13 @@ public struct Benchmark {
         let chunk = min(Evaluator.chunk, evalShard)
         let xe = Tensor(Shape(chunk, c, h, w))
         for i in 0..<xe.count { xe.data[i] = rng.uniform(-1, 1) }
-        func evalStep() { var done = 0; while done < evalShard { net.forward(xe); done += chunk } }
+        func evalStep() {
+            var done = 0
+            while done < evalShard {
+                net.forward(xe)
+                done += chunk
+            }
+        }
         evalStep()
         comm.barrier()
         let t1 = monotonicSeconds()
@@ -88,13 +99,20 @@ public struct Benchmark {
         let evalSeconds = monotonicSeconds() - t1
         // Augmentation cost: the default (affine) transform of a 32×32 image, per image, on this thread.
         let aug = Augmenter(kind: .affine, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
-        let src = (0..<(32 * 32 * 3)).map { _ in UInt8(rng.below(256)) }, dst = Tensor(Shape(3, 48, 48))
-        let t2 = monotonicSeconds(), augN = 300
-        src.withUnsafeBufferPointer { p in for _ in 0..<augN { aug.apply(p.baseAddress!, width: 32, height: 32, train: true, rng: &rng, into: dst.data) } }
+        let src = (0..<(32 * 32 * 3)).map { _ in UInt8(rng.below(256)) }
+        let dst = Tensor(Shape(3, 48, 48))
+        let t2 = monotonicSeconds()
+        let augN = 300
+        src.withUnsafeBufferPointer { p in
+            for _ in 0..<augN {
+                aug.apply(p.baseAddress!, width: 32, height: 32, train: true, rng: &rng, into: dst.data)
+            }
+        }
         let augMs = 1000 * (monotonicSeconds() - t2) / Double(augN)
         let rss = comm.allgather([peakRSSMegabytes()])
         return [
-            "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads, "ranks": comm.size,
+            "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
+            "ranks": comm.size,
             "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
             // SyncBatchNorm's per-layer reductions (forward and backward), largest over the ranks.
             "sync_bn_ms_per_step": 1000 * syncSeconds / Double(steps), "sync_bn_share": syncSeconds / trainSeconds,

@@ -9,8 +9,9 @@ public enum CPUAffinity {
     /// count where that is unknown.
     public static func allowedCPUs() -> Int {
         if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
-           let n = count(cpuList: String(line.dropFirst("Cpus_allowed_list:".count))), n > 0 {
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed_list:") }),
+            let n = count(cpuList: String(line.dropFirst("Cpus_allowed_list:".count))), n > 0
+        {
             return n
         }
         return ProcessInfo.processInfo.activeProcessorCount
@@ -21,7 +22,9 @@ public enum CPUAffinity {
         var total = 0
         for part in cpuList.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",") {
             let ends = part.split(separator: "-").map { Int($0) }
-            guard let first = ends.first, let lo = first, let hi = ends.count == 2 ? ends[1] : lo, ends.count <= 2, hi >= lo else { return nil }
+            guard let first = ends.first, let lo = first, let hi = ends.count == 2 ? ends[1] : lo, ends.count <= 2,
+                hi >= lo
+            else { return nil }
             total += hi - lo + 1
         }
         return total
@@ -32,8 +35,10 @@ public enum CPUAffinity {
     public static func warning(threads: Int, rank: Int) -> String? {
         let cpus = allowedCPUs()
         guard threads > cpus else { return nil }
-        return "warning: rank \(rank) runs \(threads) threads but may only use \(cpus) CPU(s) (mpirun binds ranks to cores); " +
-               "give each rank its cores with mpirun --map-by slot:PE=\(threads) --bind-to core (launch/local.sh does), or --bind-to none"
+        return
+            "warning: rank \(rank) runs \(threads) threads but may only use \(cpus) CPU(s) (mpirun binds ranks to "
+            + "cores); give each rank its cores with mpirun --map-by slot:PE=\(threads) --bind-to core "
+            + "(launch/local.sh does), or --bind-to none"
     }
 
     /// Starts `threads` engine threads for this rank (`ThreadPool.setThreads`) and prints `warning(threads:rank:)`

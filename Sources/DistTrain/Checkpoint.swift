@@ -40,13 +40,25 @@ public struct Checkpoint {
         public var validationAccuracy: Double?
         public var bestValidationAccuracy: Double?
 
-        public init(config: TrainConfig, modelDescription: String, epoch: Int, step: Int, parameterCount: Int, bufferCount: Int,
-                    optimizer: String, optimizerScalars: [String: Double], optimizerTensorNames: [String], mean: [Float], std: [Float],
-                    validationAccuracy: Double?, bestValidationAccuracy: Double?) {
-            self.config = config; self.modelDescription = modelDescription; self.epoch = epoch; self.step = step
-            self.parameterCount = parameterCount; self.bufferCount = bufferCount; self.optimizer = optimizer
-            self.optimizerScalars = optimizerScalars; self.optimizerTensorNames = optimizerTensorNames
-            self.mean = mean; self.std = std; self.validationAccuracy = validationAccuracy; self.bestValidationAccuracy = bestValidationAccuracy
+        public init(
+            config: TrainConfig, modelDescription: String, epoch: Int, step: Int, parameterCount: Int, bufferCount: Int,
+            optimizer: String, optimizerScalars: [String: Double], optimizerTensorNames: [String], mean: [Float],
+            std: [Float],
+            validationAccuracy: Double?, bestValidationAccuracy: Double?
+        ) {
+            self.config = config
+            self.modelDescription = modelDescription
+            self.epoch = epoch
+            self.step = step
+            self.parameterCount = parameterCount
+            self.bufferCount = bufferCount
+            self.optimizer = optimizer
+            self.optimizerScalars = optimizerScalars
+            self.optimizerTensorNames = optimizerTensorNames
+            self.mean = mean
+            self.std = std
+            self.validationAccuracy = validationAccuracy
+            self.bestValidationAccuracy = bestValidationAccuracy
         }
     }
 
@@ -56,26 +68,37 @@ public struct Checkpoint {
     public var optimizerTensors: [String: [Float]]
 
     public init(header: Header, params: [Float], buffers: [Float], optimizerTensors: [String: [Float]]) {
-        self.header = header; self.params = params; self.buffers = buffers; self.optimizerTensors = optimizerTensors
+        self.header = header
+        self.params = params
+        self.buffers = buffers
+        self.optimizerTensors = optimizerTensors
     }
 
     public func write(to path: String) throws {
         var w = ByteWriter()
-        w.append(bytes: Checkpoint.magic); w.append(Checkpoint.version)
+        w.append(bytes: Checkpoint.magic)
+        w.append(Checkpoint.version)
         let json = try JSONEncoder().encode(header)
         w.append(String(decoding: json, as: UTF8.self))
-        w.append(floats: params); w.append(floats: buffers)
+        w.append(floats: params)
+        w.append(floats: buffers)
         for name in header.optimizerTensorNames { w.append(floats: optimizerTensors[name] ?? []) }
         var h = WordFNV64()
         w.bytes.withUnsafeBytes { h.add($0) }
         w.append(h.value)
-        do { try AtomicFile.write(w.bytes, to: path) } catch let e as FileError { throw TrainError("cannot save checkpoint: \(e)") }
+        do { try AtomicFile.write(w.bytes, to: path) } catch let e as FileError {
+            throw TrainError("cannot save checkpoint: \(e)")
+        }
     }
 
     public static func read(path: String) throws -> Checkpoint {
-        guard let data = FileManager.default.contents(atPath: path) else { throw TrainError("\(path): cannot read checkpoint") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TrainError("\(path): cannot read checkpoint")
+        }
         return try data.withUnsafeBytes { raw -> Checkpoint in
-            guard raw.count >= 20, Array(raw.prefix(8)) == magic else { throw TrainError("\(path): not a gtsrb-dist checkpoint (bad magic)") }
+            guard raw.count >= 20, Array(raw.prefix(8)) == magic else {
+                throw TrainError("\(path): not a gtsrb-dist checkpoint (bad magic)")
+            }
             var h = WordFNV64()
             h.add(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]))
             guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == h.value else {
@@ -85,11 +108,17 @@ public struct Checkpoint {
             do {
                 try r.skip(8, "magic")
                 let v = try r.read(UInt32.self, "version")
-                guard v == version else { throw TrainError("\(path): checkpoint format version \(v), this build reads \(version)") }
+                guard v == version else {
+                    throw TrainError("\(path): checkpoint format version \(v), this build reads \(version)")
+                }
                 let header = try Header.decode(try r.string("header"), path: path)
-                let params = try r.floats("parameters"), buffers = try r.floats("buffers")
+                let params = try r.floats("parameters")
+                let buffers = try r.floats("buffers")
                 guard params.count == header.parameterCount, buffers.count == header.bufferCount else {
-                    throw TrainError("\(path): checkpoint holds \(params.count) parameters and \(buffers.count) buffers, its header says \(header.parameterCount) and \(header.bufferCount)")
+                    throw TrainError(
+                        "\(path): checkpoint holds \(params.count) parameters and \(buffers.count) buffers, "
+                            + "its header says \(header.parameterCount) and \(header.bufferCount)"
+                    )
                 }
                 var tensors: [String: [Float]] = [:]
                 for name in header.optimizerTensorNames { tensors[name] = try r.floats("optimizer \(name)") }
@@ -115,8 +144,9 @@ public struct Checkpoint {
             throw TrainError("\(path): checkpoint is of model \(stored.model.rawValue), not \(config.model.rawValue)")
         }
         guard stored.preprocess == config.preprocess else {
-            throw TrainError("\(path): checkpoint was trained with --preprocess \(stored.preprocess.rawValue), "
-                                + "not \(config.preprocess.rawValue)")
+            throw TrainError(
+                "\(path): checkpoint was trained with --preprocess \(stored.preprocess.rawValue), "
+                    + "not \(config.preprocess.rawValue)")
         }
         let mismatches = [
             ("--seed", String(stored.seed), String(config.seed)),
@@ -125,12 +155,14 @@ public struct Checkpoint {
             ("--optimizer", stored.optimizer.rawValue, config.optimizer.rawValue),
         ].filter { $0.1 != $0.2 }
         if let (flag, was, now) = mismatches.first {
-            throw TrainError("\(path): checkpoint was trained with \(flag) \(was), not \(now) (another seed or split "
-                                + "would train on held-out tracks; resume with the checkpoint's values)")
+            throw TrainError(
+                "\(path): checkpoint was trained with \(flag) \(was), not \(now) (another seed or split "
+                    + "would train on held-out tracks; resume with the checkpoint's values)")
         }
         guard params.count == replica.params.count, buffers.count == replica.buffers.count else {
-            throw TrainError("\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, "
-                                + "\(config.model.rawValue) has \(replica.params.count) / \(replica.buffers.count)")
+            throw TrainError(
+                "\(path): checkpoint has \(params.count) parameters / \(buffers.count) buffers, "
+                    + "\(config.model.rawValue) has \(replica.params.count) / \(replica.buffers.count)")
         }
     }
 

@@ -10,9 +10,11 @@ public struct Committee {
     public let members: [[Float]]
 
     public init(classes: Int, members: [[Float]]) {
-        precondition(!members.isEmpty && members.allSatisfy { $0.count == members[0].count && $0.count % classes == 0 },
-                     "Committee: members must have equal samples × \(classes) tables")
-        self.classes = classes; self.members = members
+        precondition(
+            !members.isEmpty && members.allSatisfy { $0.count == members[0].count && $0.count % classes == 0 },
+            "Committee: members must have equal samples × \(classes) tables")
+        self.classes = classes
+        self.members = members
     }
 
     public var samples: Int { members[0].count / classes }
@@ -50,8 +52,11 @@ public struct Committee {
 
     /// Tracks (samples sharing a class and a track number: one physical sign) with at least one sample that
     /// `predict` gets wrong, and the tracks with a known label; shows how lumpy a validation split's errors are.
-    public func tracksWithErrors(_ labels: [Int], tracks: [Int], _ predict: (Int) -> Int) -> (withErrors: Int, total: Int) {
-        var all = Set<[Int]>(), wrong = Set<[Int]>()
+    public func tracksWithErrors(_ labels: [Int], tracks: [Int], _ predict: (Int) -> Int) -> (
+        withErrors: Int, total: Int
+    ) {
+        var all = Set<[Int]>()
+        var wrong = Set<[Int]>()
         for j in 0..<samples where labels[j] >= 0 {
             all.insert([labels[j], tracks[j]])
             if predict(j) != labels[j] { wrong.insert([labels[j], tracks[j]]) }
@@ -61,8 +66,12 @@ public struct Committee {
 
     /// Accuracy (percent) of `predict` against `labels` over samples whose label is known.
     public func accuracy(_ labels: [Int], _ predict: (Int) -> Int) -> (percent: Double, correct: Int, total: Int) {
-        var correct = 0, total = 0
-        for j in 0..<samples where labels[j] >= 0 { total += 1; if predict(j) == labels[j] { correct += 1 } }
+        var correct = 0
+        var total = 0
+        for j in 0..<samples where labels[j] >= 0 {
+            total += 1
+            if predict(j) == labels[j] { correct += 1 }
+        }
         return (total > 0 ? 100 * Double(correct) / Double(total) : 0, correct, total)
     }
 }

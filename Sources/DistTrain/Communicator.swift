@@ -1,7 +1,8 @@
 import CMPI
 import Foundation
 
-/// An MPI communicator: rank, size, in-place allreduce-sum (blocking or started and waited for), broadcast, gather, barrier, split, abort.
+/// An MPI communicator: rank, size, in-place allreduce-sum (blocking or started and waited for), broadcast, gather,
+/// barrier, split, abort.
 /// A process started without mpirun is an MPI singleton of size 1 and takes the same code path.
 public final class Communicator: @unchecked Sendable {
     public let rank: Int
@@ -10,9 +11,12 @@ public final class Communicator: @unchecked Sendable {
 
     init(_ comm: MPI_Comm) {
         self.comm = comm
-        var r: Int32 = 0, s: Int32 = 0
-        MPI_Comm_rank(comm, &r); MPI_Comm_size(comm, &s)
-        rank = Int(r); size = Int(s)
+        var r: Int32 = 0
+        var s: Int32 = 0
+        MPI_Comm_rank(comm, &r)
+        MPI_Comm_size(comm, &s)
+        rank = Int(r)
+        size = Int(s)
     }
 
     /// Initialises MPI once per process and returns the world communicator.
@@ -42,7 +46,9 @@ public final class Communicator: @unchecked Sendable {
     }
     /// Starts summing `count` floats in place across ranks (`MPI_Iallreduce`); the buffer must not be touched
     /// until `waitAll` has returned for `request`.
-    public func startAllreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int, request: UnsafeMutablePointer<MPI_Request?>) {
+    public func startAllreduceSum(
+        _ buffer: UnsafeMutablePointer<Float>, count: Int, request: UnsafeMutablePointer<MPI_Request?>
+    ) {
         MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm, request)
     }
     /// Lets started reductions progress (Open MPI moves non-blocking collectives only inside MPI calls).
@@ -62,7 +68,9 @@ public final class Communicator: @unchecked Sendable {
     }
     public func allreduceSum(_ values: inout [Double]) {
         guard size > 1 else { return }
-        values.withUnsafeMutableBufferPointer { MPI_Allreduce(CMPI_IN_PLACE, $0.baseAddress, Int32($0.count), CMPI_DOUBLE, CMPI_SUM, comm) }
+        values.withUnsafeMutableBufferPointer {
+            MPI_Allreduce(CMPI_IN_PLACE, $0.baseAddress, Int32($0.count), CMPI_DOUBLE, CMPI_SUM, comm)
+        }
     }
     /// Largest of `value` across ranks.
     public func allreduceMax(_ value: Double) -> Double {
@@ -90,7 +98,9 @@ public final class Communicator: @unchecked Sendable {
         var out = [Double](repeating: 0, count: values.count * size)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                _ = MPI_Allgather(src.baseAddress, Int32(values.count), CMPI_DOUBLE, dst.baseAddress, Int32(values.count), CMPI_DOUBLE, comm)
+                _ = MPI_Allgather(
+                    src.baseAddress, Int32(values.count), CMPI_DOUBLE, dst.baseAddress, Int32(values.count),
+                    CMPI_DOUBLE, comm)
             }
         }
         return out
@@ -101,7 +111,9 @@ public final class Communicator: @unchecked Sendable {
         var out = [Float](repeating: 0, count: rank == root ? values.count * size : 0)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                _ = MPI_Gather(src.baseAddress, Int32(values.count), CMPI_FLOAT, dst.baseAddress, Int32(values.count), CMPI_FLOAT, Int32(root), comm)
+                _ = MPI_Gather(
+                    src.baseAddress, Int32(values.count), CMPI_FLOAT, dst.baseAddress, Int32(values.count), CMPI_FLOAT,
+                    Int32(root), comm)
             }
         }
         return out

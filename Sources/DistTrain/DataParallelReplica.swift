@@ -25,15 +25,18 @@ public final class DataParallelReplica {
 
     /// `bucketElements`: gradient values per bucket reduced during the backward pass (0: one allreduce after it).
     /// `syncBatchNorm`: every BatchNorm layer normalises with the global batch's statistics.
-    public init(model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int,
-                syncBatchNorm: Bool = false) {
+    public init(
+        model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int,
+        syncBatchNorm: Bool = false
+    ) {
         self.model = model
         self.criterion = criterion
         self.optimizer = optimizer
         self.comm = comm
         (params, grads) = model.getParameters()
         buffers = model.getBuffers()
-        buckets = comm.size > 1 && bucketElements > 0
+        buckets =
+            comm.size > 1 && bucketElements > 0
             ? GradientBuckets(model: model, grads: grads, comm: comm, bucketElements: bucketElements) : nil
         DataParallelReplica.inputConvolution(of: model)?.computesGradInput = false
         self.syncBatchNorm = syncBatchNorm ? SyncBatchNormReducer(comm: comm) : nil
@@ -58,11 +61,16 @@ public final class DataParallelReplica {
     public func averageBuffers() {
         guard comm.size > 1, buffers.count > 0, syncBatchNorm == nil else { return }
         comm.allreduceSum(buffers.data, count: buffers.count)
-        let s = 1 / Float(comm.size), b = buffers.data
+        let s = 1 / Float(comm.size)
+        let b = buffers.data
         for i in 0..<buffers.count { b[i] *= s }
     }
 
-    public struct StepResult { public let loss: Double; public let correct: Int; public let count: Int }
+    public struct StepResult {
+        public let loss: Double
+        public let correct: Int
+        public let count: Int
+    }
 
     /// One training step on this rank's shard (`input` N×…, `target` N class indices) of a global batch of
     /// `globalBatch` images. Returns the global mean loss and the global count of correct predictions.
@@ -71,7 +79,8 @@ public final class DataParallelReplica {
         let n = input.size(0)
         let weight = Float(n) / Float(globalBatch)
         syncBatchNorm?.lossWeight = Double(n) / Double(globalBatch)
-        var localLoss: Float = 0, localCorrect = 0
+        var localLoss: Float = 0
+        var localCorrect = 0
         optimizer.step(params) { [self] _ in
             grads.zero()
             let out = model.forward(input)
@@ -82,7 +91,8 @@ public final class DataParallelReplica {
             if let buckets {
                 // Buckets of the flat gradient are reduced while the earlier layers' gradients are computed.
                 buckets.begin()
-                model.accGradParameters(input, gradOutput, scale: weight) { m in timingAllreduce { buckets.finished(m) } }
+                model.accGradParameters(input, gradOutput, scale: weight) { m in timingAllreduce { buckets.finished(m) }
+                }
                 timingAllreduce { buckets.finish() }
             } else {
                 model.accGradParameters(input, gradOutput, scale: weight)
@@ -90,7 +100,9 @@ public final class DataParallelReplica {
             }
             return (localLoss, grads)
         }
-        lossAndCount[0] = Double(localLoss) * Double(weight); lossAndCount[1] = Double(localCorrect); lossAndCount[2] = Double(n)
+        lossAndCount[0] = Double(localLoss) * Double(weight)
+        lossAndCount[1] = Double(localCorrect)
+        lossAndCount[2] = Double(n)
         comm.allreduceSum(&lossAndCount)
         return StepResult(loss: lossAndCount[0], correct: Int(lossAndCount[1]), count: Int(lossAndCount[2]))
     }
@@ -110,7 +122,8 @@ public final class DataParallelReplica {
 
     /// Predictions equal to the target in N×C scores.
     public static func countCorrect(_ output: Tensor, _ target: Tensor) -> Int {
-        let rows = output.size(0), c = output.size(1)
+        let rows = output.size(0)
+        let c = output.size(1)
         var correct = 0
         for r in 0..<rows {
             let scores = UnsafeBufferPointer(start: output.data + r * c, count: c)
@@ -123,9 +136,13 @@ public final class DataParallelReplica {
 
     /// A cheap order-sensitive checksum of the parameters (Fletcher-style over the bit patterns).
     public func parameterChecksum() -> Double {
-        var a: UInt64 = 1, b: UInt64 = 0
+        var a: UInt64 = 1
+        var b: UInt64 = 0
         let p = UnsafeRawPointer(params.data).assumingMemoryBound(to: UInt32.self)
-        for i in 0..<params.count { a = (a &+ UInt64(p[i])) % 4_294_967_291; b = (b &+ a) % 4_294_967_291 }
+        for i in 0..<params.count {
+            a = (a &+ UInt64(p[i])) % 4_294_967_291
+            b = (b &+ a) % 4_294_967_291
+        }
         return Double((b << 32) | a)
     }
 }

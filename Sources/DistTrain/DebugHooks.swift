@@ -5,7 +5,8 @@ import Foundation
 /// - `GTSRB_DEBUG_KILL_AT`: that rank SIGKILLs itself before that step;
 /// - `GTSRB_DEBUG_NAN_AT`: that rank feeds a NaN image at that step;
 /// - `GTSRB_DEBUG_FLIP_BIT`: that rank flips one bit of its parameters after that step;
-/// - `GTSRB_DEBUG_KILL_BEFORE_RENAME=SUFFIX` (in AtomicFile): die after writing a file ending in SUFFIX, before its rename.
+/// - `GTSRB_DEBUG_KILL_BEFORE_RENAME=SUFFIX` (in AtomicFile): die after writing a file ending in SUFFIX, before its
+/// rename.
 struct DebugHooks {
     let killAt: (Int, Int)?, nanAt: (Int, Int)?, flipAt: (Int, Int)?
 
@@ -15,8 +16,12 @@ struct DebugHooks {
             let p = v.split(separator: ":").compactMap { Int($0) }
             return p.count == 2 ? (p[0], p[1]) : nil
         }
-        killAt = pair("GTSRB_DEBUG_KILL_AT"); nanAt = pair("GTSRB_DEBUG_NAN_AT"); flipAt = pair("GTSRB_DEBUG_FLIP_BIT")
+        killAt = pair("GTSRB_DEBUG_KILL_AT")
+        nanAt = pair("GTSRB_DEBUG_NAN_AT")
+        flipAt = pair("GTSRB_DEBUG_FLIP_BIT")
     }
 
-    static func matches(_ p: (Int, Int)?, rank: Int, step: Int) -> Bool { p.map { $0.0 == rank && $0.1 == step } ?? false }
+    static func matches(_ p: (Int, Int)?, rank: Int, step: Int) -> Bool {
+        p.map { $0.0 == rank && $0.1 == step } ?? false
+    }
 }

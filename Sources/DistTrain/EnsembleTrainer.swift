@@ -15,8 +15,10 @@ public final class EnsembleTrainer {
     let options: TrainOptions
     let world: Communicator
 
-    public init(config: TrainConfig, models: [ModelName], preprocesses: [Preprocessing], members: Int,
-                options: TrainOptions, world: Communicator) {
+    public init(
+        config: TrainConfig, models: [ModelName], preprocesses: [Preprocessing], members: Int,
+        options: TrainOptions, world: Communicator
+    ) {
         self.config = config
         self.models = models
         self.preprocesses = preprocesses
@@ -37,16 +39,23 @@ public final class EnsembleTrainer {
 
     public func run() throws {
         guard members >= 1, world.size % members == 0 else {
-            throw TrainError("--ensemble \(members) does not divide the \(world.size) ranks into equal groups (use a divisor of \(world.size))")
+            throw TrainError(
+                "--ensemble \(members) does not divide the \(world.size) ranks into equal groups "
+                    + "(use a divisor of \(world.size))"
+            )
         }
         // Build the caches once (world rank 0) before the groups open them.
-        _ = try DataContext(dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
-                            skipBad: config.skipBadImages, comm: world, needTrain: true, log: { if self.world.isRoot { print($0) } })
-        let per = world.size / members, m = world.rank / per
+        _ = try DataContext(
+            dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
+            skipBad: config.skipBadImages, comm: world, needTrain: true, log: { if self.world.isRoot { print($0) } })
+        let per = world.size / members
+        let m = world.rank / per
         let group = world.split(color: m, key: world.rank)
         var cfg = config
-        cfg.seed = EnsembleTrainer.memberSeed(config.seed, m); cfg.splitSeed = config.seed
-        cfg.model = models[m % models.count]; cfg.preprocess = preprocesses[m % preprocesses.count]
+        cfg.seed = EnsembleTrainer.memberSeed(config.seed, m)
+        cfg.splitSeed = config.seed
+        cfg.model = models[m % models.count]
+        cfg.preprocess = preprocesses[m % preprocesses.count]
         cfg.save = (config.save as NSString).appendingPathComponent("member-\(m)")
         var memberOptions = TrainOptions()
         memberOptions.cacheDir = options.cacheDir
@@ -56,9 +65,10 @@ public final class EnsembleTrainer {
         memberOptions.start = options.start
         memberOptions.initFrom = options.initFrom
         if world.isRoot {
-            print("ensemble: \(members) members of \(per) rank(s) each; models \(names(models)); " +
-                  "preprocessing \(names(preprocesses)); seeds " +
-                  (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
+            print(
+                "ensemble: \(members) members of \(per) rank(s) each; models \(names(models)); "
+                    + "preprocessing \(names(preprocesses)); seeds "
+                    + (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
         let outcome = try Trainer(config: cfg, options: memberOptions, comm: group).run()
 
@@ -78,16 +88,22 @@ public final class EnsembleTrainer {
         try world.rootOnly {
             let labels = outcome.validation.indices.map { outcome.train.labels[$0] }
             let committee = Committee(classes: GTSRBLayout.classes, members: valTables)
-            var report = EnsembleReport.summarise(committee, labels: labels, tracks: outcome.validation.indices.map { outcome.train.tracks[$0] },
-                                                  split: "validation", print: true)
-            report["world_size"] = world.size; report["epochs"] = config.epochs
+            var report = EnsembleReport.summarise(
+                committee, labels: labels, tracks: outcome.validation.indices.map { outcome.train.tracks[$0] },
+                split: "validation", print: true)
+            report["world_size"] = world.size
+            report["epochs"] = config.epochs
             var manifest: [[String: Any]] = []
             for k in 0..<members {
-                manifest.append(["member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k), "model": models[k % models.count].rawValue,
-                                 "preprocess": preprocesses[k % preprocesses.count].rawValue,
-                                 "checkpoint": ((absolute(config.save) as NSString).appendingPathComponent("member-\(k)") as NSString)
-                                    .appendingPathComponent(String(format: "epoch-%03d.ckpt", config.epochs)),
-                                 "validation_accuracy": accs[k * per]])
+                manifest.append([
+                    "member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k),
+                    "model": models[k % models.count].rawValue,
+                    "preprocess": preprocesses[k % preprocesses.count].rawValue,
+                    "checkpoint":
+                        ((absolute(config.save) as NSString).appendingPathComponent("member-\(k)") as NSString)
+                        .appendingPathComponent(String(format: "epoch-%03d.ckpt", config.epochs)),
+                    "validation_accuracy": accs[k * per],
+                ])
             }
             if let tc = outcome.testCache, !testTables.isEmpty {
                 let tcommittee = Committee(classes: GTSRBLayout.classes, members: testTables)
@@ -95,12 +111,15 @@ public final class EnsembleTrainer {
                 if tlabels.contains(where: { $0 >= 0 }) {
                     report["test"] = EnsembleReport.summarise(tcommittee, labels: tlabels, split: "test", print: true)
                 }
-                if let p = options.predictions { try EnsembleReport.writePredictions(tcommittee, tc, outcome.test!.indices, to: p) }
+                if let p = options.predictions {
+                    try EnsembleReport.writePredictions(tcommittee, tc, outcome.test!.indices, to: p)
+                }
             } else if let p = options.predictions {
                 try EnsembleReport.writePredictions(committee, outcome.train, outcome.validation.indices, to: p)
             }
-            try RunFiles.writeJSON(["members": manifest, "base_seed": config.seed, "classes": GTSRBLayout.classes],
-                          to: (config.save as NSString).appendingPathComponent("ensemble.json"))
+            try RunFiles.writeJSON(
+                ["members": manifest, "base_seed": config.seed, "classes": GTSRBLayout.classes],
+                to: (config.save as NSString).appendingPathComponent("ensemble.json"))
             if let r = options.report { try RunFiles.writeJSON(report, to: r) }
         }
     }

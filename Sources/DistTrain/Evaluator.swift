@@ -47,30 +47,36 @@ public struct Evaluator {
                     }
                 }
             }
-            return Score(loss: total > 0 ? loss / Double(total) : 0, correct: correct, total: total,
-                         confusion: confusion)
+            return Score(
+                loss: total > 0 ? loss / Double(total) : 0, correct: correct, total: total,
+                confusion: confusion)
         }
     }
 
     /// Runs `model` (switched to evaluate() and back) over `indices` of `cache`.
-    public static func run(model: Module, cache: DecodedCache, indices: [Int], augmenter: Augmenter,
-                           classes: Int, comm: Communicator) -> Result {
+    public static func run(
+        model: Module, cache: DecodedCache, indices: [Int], augmenter: Augmenter,
+        classes: Int, comm: Communicator
+    ) -> Result {
         let wasTraining = model.isTraining
         model.evaluate()
         defer { if wasTraining { model.training() } }
         let per = (indices.count + comm.size - 1) / comm.size
-        let lo = min(indices.count, comm.rank * per), hi = min(indices.count, lo + per)
+        let lo = min(indices.count, comm.rank * per)
+        let hi = min(indices.count, lo + per)
         var local = [Float](repeating: 0, count: per * classes)
         let batch = BatchLoader.Batch(input: Tensor(), target: Tensor(), indices: [])
         var start = lo
         while start < hi {
             let n = min(chunk, hi - start)
-            BatchLoader.assemble(cache, augmenter, Array(indices[start..<start + n]), seed: 0, epoch: 0, train: false, into: batch)
+            BatchLoader.assemble(
+                cache, augmenter, Array(indices[start..<start + n]), seed: 0, epoch: 0, train: false, into: batch)
             let out = model.forward(batch.input)
             for k in 0..<(n * classes) { local[(start - lo) * classes + k] = out.data[k] }
             start += n
         }
         let all = comm.gather(local)
-        return Result(logProbs: comm.isRoot ? Array(all.prefix(indices.count * classes)) : [], classes: classes, indices: indices)
+        return Result(
+            logProbs: comm.isRoot ? Array(all.prefix(indices.count * classes)) : [], classes: classes, indices: indices)
     }
 }

@@ -22,7 +22,9 @@ final class GradientBuckets {
     private var started = 0
 
     init(model: Module, grads: Tensor, comm: Communicator, bucketElements: Int) {
-        self.comm = comm; self.grads = grads; self.bucketElements = bucketElements
+        self.comm = comm
+        self.grads = grads
+        self.bucketElements = bucketElements
         var start: [ObjectIdentifier: Int] = [:]
         for m in model.allModules where m.children.isEmpty {
             let offsets = m.parameters().grads.map { $0.data - grads.data }
@@ -38,7 +40,9 @@ final class GradientBuckets {
 
     /// Before the backward pass: nothing is final yet.
     func begin() {
-        ready = grads.count; sent = grads.count; started = 0
+        ready = grads.count
+        sent = grads.count
+        started = 0
     }
 
     /// After module `m` has accumulated its gradients: starts a bucket when enough values are final,
@@ -51,7 +55,9 @@ final class GradientBuckets {
 
     /// After the backward pass: sends what is left and waits for every bucket.
     func finish() {
-        precondition(ready == 0 || start.isEmpty, "GradientBuckets: gradients from offset 0 to \(ready) were never reported finished")
+        precondition(
+            ready == 0 || start.isEmpty,
+            "GradientBuckets: gradients from offset 0 to \(ready) were never reported finished")
         ready = 0
         if sent > 0 { send() }
         comm.waitAll(requests, count: started)

@@ -18,23 +18,32 @@ public struct Progress {
         bar = style == .bar || (style == .auto && isatty(STDOUT_FILENO) != 0)
     }
 
-    public mutating func update(epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double, imgPerSec: Double) {
+    public mutating func update(
+        epoch: Int, epochs: Int, step: Int, steps: Int, loss: Double, accuracy: Double, imgPerSec: Double
+    ) {
         guard enabled, steps > 0 else { return }
         let frac = Double(step) / Double(steps)
         func text() -> String {
-            String(format: "epoch %d/%d %5d/%d loss %.4f acc %.2f%% %.0f img/s", epoch, epochs, step, steps, loss, 100 * accuracy, imgPerSec)
+            String(
+                format: "epoch %d/%d %5d/%d loss %.4f acc %.2f%% %.0f img/s", epoch, epochs, step, steps, loss,
+                100 * accuracy, imgPerSec)
         }
         if bar {
             let now = monotonicSeconds()
             guard step == steps || now - lastDraw >= 0.25 else { return }
             lastDraw = now
-            let width = 30, done = Int(frac * Double(width))
+            let width = 30
+            let done = Int(frac * Double(width))
             let b = String(repeating: "=", count: done) + String(repeating: " ", count: width - done)
             print("\r[\(b)] \(text())", terminator: step == steps ? "\n" : "")
             fflush(nil)
         } else {
             let decile = Int(frac * 10)
-            if decile > lastPlain && decile < 10 { lastPlain = decile; print(prefix + text()); fflush(nil) }
+            if decile > lastPlain && decile < 10 {
+                lastPlain = decile
+                print(prefix + text())
+                fflush(nil)
+            }
             if step == steps { lastPlain = -1 }
         }
     }

@@ -25,8 +25,10 @@ public enum RunFiles {
 
     /// Writes `Filename;ClassId;TrueClassId;Confidence` for `indices` of `cache`; `predict(j)` gives row j's
     /// class and confidence.
-    static func writePredictionRows(_ cache: DecodedCache, _ indices: [Int], to path: String,
-                                    _ predict: (Int) -> (cls: Int, confidence: Double)) throws {
+    static func writePredictionRows(
+        _ cache: DecodedCache, _ indices: [Int], to path: String,
+        _ predict: (Int) -> (cls: Int, confidence: Double)
+    ) throws {
         var lines = ["Filename;ClassId;TrueClassId;Confidence"]
         for (j, i) in indices.enumerated() {
             let p = predict(j)

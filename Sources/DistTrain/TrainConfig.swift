@@ -69,15 +69,18 @@ public struct TrainConfig: Codable, Equatable, Sendable {
                 throw TrainError(message())
             }
         }
-        try require(ModelName.imageModels.contains(model),
-                    "--model \(model.rawValue): not an image model (choose from \(TrainConfig.imageModelNames))")
-        try require(optimizer != .lbfgs || worldSize == 1,
-                    "--optimizer lbfgs runs on one rank only: its line search stops on the rank's own loss, so ranks "
-                        + "would take different numbers of steps and wait for each other forever (use -n 1, or sgd)")
+        try require(
+            ModelName.imageModels.contains(model),
+            "--model \(model.rawValue): not an image model (choose from \(TrainConfig.imageModelNames))")
+        try require(
+            optimizer != .lbfgs || worldSize == 1,
+            "--optimizer lbfgs runs on one rank only: its line search stops on the rank's own loss, so ranks "
+                + "would take different numbers of steps and wait for each other forever (use -n 1, or sgd)")
         try require(epochs > 0, "--epochs must be positive, got \(epochs)")
-        try require(batchSize >= 2 * worldSize,
-                    "--batch-size \(batchSize) is too small for \(worldSize) ranks: every rank needs at least 2 images "
-                        + "per batch (BatchNorm)")
+        try require(
+            batchSize >= 2 * worldSize,
+            "--batch-size \(batchSize) is too small for \(worldSize) ranks: every rank needs at least 2 images "
+                + "per batch (BatchNorm)")
         try require(lr.isFinite && lr > 0, "--lr must be a positive number, got \(lr)")
         try require(momentum.isFinite && momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got \(momentum)")
         try require(weightDecay.isFinite && weightDecay >= 0, "--weight-decay must be >= 0, got \(weightDecay)")

@@ -4,6 +4,9 @@ public struct TrainError: Error, CustomStringConvertible {
     /// Every rank raised this same error at the same point (a bad flag, an outcome shared by `rootOnly`),
     /// so the ranks can finalize and exit together instead of aborting the job.
     public let collective: Bool
-    public init(_ message: String, collective: Bool = false) { self.message = message; self.collective = collective }
+    public init(_ message: String, collective: Bool = false) {
+        self.message = message
+        self.collective = collective
+    }
     public var description: String { message }
 }

@@ -34,12 +34,14 @@ public struct TrainedModel {
         let params = network.getParameters().params
         let buffers = network.getBuffers()
         guard params.count == checkpoint.params.count, buffers.count == checkpoint.buffers.count else {
-            throw TrainError("\(path): \(checkpoint.params.count) parameters and \(checkpoint.buffers.count) buffers "
-                                + "do not fit model \(config.model.rawValue) (\(params.count) and \(buffers.count))")
+            throw TrainError(
+                "\(path): \(checkpoint.params.count) parameters and \(checkpoint.buffers.count) buffers "
+                    + "do not fit model \(config.model.rawValue) (\(params.count) and \(buffers.count))")
         }
         checkpoint.restore(params: params, buffers: buffers)
-        return TrainedModel(network: network, config: config, mean: checkpoint.header.mean,
-                            std: checkpoint.header.std, epoch: checkpoint.header.epoch, source: path)
+        return TrainedModel(
+            network: network, config: config, mean: checkpoint.header.mean,
+            std: checkpoint.header.std, epoch: checkpoint.header.epoch, source: path)
     }
 
     /// The model of a safetensors file. Its metadata (written by `export`) names the model, the preprocessing,
@@ -80,15 +82,16 @@ public struct TrainedModel {
             }
             return v
         }
-        return TrainedModel(network: network, config: config, mean: try channels("mean"), std: try channels("std"),
-                            epoch: Int(file.metadata["epoch"] ?? "") ?? 0, source: path)
+        return TrainedModel(
+            network: network, config: config, mean: try channels("mean"), std: try channels("std"),
+            epoch: Int(file.metadata["epoch"] ?? "") ?? 0, source: path)
     }
 
     /// The member checkpoints an ensemble manifest (`ensemble.json` of `train --ensemble`) lists.
     public static func memberCheckpoints(manifest path: String) throws -> [String] {
         guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let members = object["members"] as? [[String: Any]]
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let members = object["members"] as? [[String: Any]]
         else {
             throw TrainError("\(path): not an ensemble manifest (ensemble.json written by train --ensemble)")
         }
@@ -106,7 +109,8 @@ public struct TrainedModel {
     public func export(to path: String) throws -> Int {
         let metadata = [
             "model": config.model.rawValue, "epoch": String(epoch), "preprocess": config.preprocess.rawValue,
-            "mean": mean.map { String($0) }.joined(separator: ","), "std": std.map { String($0) }.joined(separator: ","),
+            "mean": mean.map { String($0) }.joined(separator: ","),
+            "std": std.map { String($0) }.joined(separator: ","),
             "format": "pt", "producer": "gtsrb-dist",
         ]
         let entries = StateDict.export(network)

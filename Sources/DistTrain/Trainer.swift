@@ -104,36 +104,43 @@ public final class Trainer {
             try self.prepareSaveFolder()
             try self.startMetrics(metricsPath)
         }
-        let data = try DataContext(dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
-                                   skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
+        let data = try DataContext(
+            dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
+            skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
         guard let train = data.train else { throw TrainError("\(config.data): no training split") }
         let (trainIndices, validationIndices) = split(train)
         guard trainIndices.count >= 2 * comm.size else {
-            throw TrainError("--data \(config.data): \(trainIndices.count) training images are too few for "
-                                + "\(comm.size) ranks")
+            throw TrainError(
+                "--data \(config.data): \(trainIndices.count) training images are too few for "
+                    + "\(comm.size) ranks")
         }
         let testCount = data.test.map { ", \($0.count) test images" } ?? ""
-        log("data: \(data.layout): \(trainIndices.count) training, \(validationIndices.count) validation images "
+        log(
+            "data: \(data.layout): \(trainIndices.count) training, \(validationIndices.count) validation images "
                 + "(held-out tracks)\(testCount)")
         if validationIndices.isEmpty {
-            log("no validation split (--val-fraction \(config.valFraction)): epochs report training figures only and "
+            log(
+                "no validation split (--val-fraction \(config.valFraction)): epochs report training figures only and "
                     + "best.ckpt is not written")
         }
 
         let model = ModelRegistry.make(config.model, seed: config.seed, classes: classes)
-        let optimizer = OptimizerFactory.make(config.optimizer, learningRate: config.lr, momentum: config.momentum,
-                                              nesterov: config.nesterov, dampening: config.nesterov ? 0 : nil,
-                                              weightDecay: config.weightDecay)
-        let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: optimizer,
-                                          comm: comm, bucketElements: config.bucketElements,
-                                          syncBatchNorm: config.syncBN)
+        let optimizer = OptimizerFactory.make(
+            config.optimizer, learningRate: config.lr, momentum: config.momentum,
+            nesterov: config.nesterov, dampening: config.nesterov ? 0 : nil,
+            weightDecay: config.weightDecay)
+        let replica = DataParallelReplica(
+            model: model, criterion: ClassNLLCriterion(), optimizer: optimizer,
+            comm: comm, bucketElements: config.bucketElements,
+            syncBatchNorm: config.syncBN)
         var (mean, std) = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
         var position = (epoch: 0, step: 0, best: -1.0)
         if let (checkpoint, path) = try resumeCheckpoint() {
             try checkpoint.validate(for: replica, config: config, path: path)
             checkpoint.restore(params: replica.params, buffers: replica.buffers)
-            replica.optimizer.state = OptimizerState(scalars: checkpoint.header.optimizerScalars,
-                                                     tensors: checkpoint.optimizerTensors)
+            replica.optimizer.state = OptimizerState(
+                scalars: checkpoint.header.optimizerScalars,
+                tensors: checkpoint.optimizerTensors)
             let header = checkpoint.header
             position = (header.epoch, header.step, header.bestValidationAccuracy ?? -1)
             (mean, std) = (header.mean, header.std)
@@ -149,7 +156,8 @@ public final class Trainer {
             log("initialised from \(path)")
         }
         replica.broadcastFromRoot()
-        log("model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
+        log(
+            "model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
                 + "\(config.threads) thread(s) per rank" + (config.syncBN ? "; SyncBatchNorm" : ""))
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,
@@ -164,13 +172,15 @@ public final class Trainer {
 
     /// The training and validation samples: whole tracks held out, `--limit-per-class` applied to both.
     func split(_ train: DecodedCache) -> (train: [Int], validation: [Int]) {
-        var (trainIndices, validationIndices) = TrackSplit.split(labels: train.labels, tracks: train.tracks,
-                                                                 fraction: config.valFraction,
-                                                                 seed: config.validationSeed)
+        var (trainIndices, validationIndices) = TrackSplit.split(
+            labels: train.labels, tracks: train.tracks,
+            fraction: config.valFraction,
+            seed: config.validationSeed)
         if config.limitPerClass > 0 {
             trainIndices = limited(trainIndices, labels: train.labels, perClass: config.limitPerClass)
-            validationIndices = limited(validationIndices, labels: train.labels,
-                                        perClass: max(1, config.limitPerClass / 4))
+            validationIndices = limited(
+                validationIndices, labels: train.labels,
+                perClass: max(1, config.limitPerClass / 4))
         }
         return (trainIndices, validationIndices)
     }
@@ -186,10 +196,12 @@ public final class Trainer {
 
     /// One epoch of data-parallel steps on this rank's shards.
     func trainEpoch(_ epoch: Int, _ s: inout Session) throws -> EpochStats {
-        let plan = EpochPlan(samples: s.trainIndices, batchSize: config.batchSize, ranks: comm.size,
-                             seed: config.seed, epoch: epoch)
-        let loader = BatchLoader(cache: s.train, augmenter: s.trainingTransform, plan: plan, rank: comm.rank,
-                                 ranks: comm.size, seed: config.seed, epoch: epoch)
+        let plan = EpochPlan(
+            samples: s.trainIndices, batchSize: config.batchSize, ranks: comm.size,
+            seed: config.seed, epoch: epoch)
+        let loader = BatchLoader(
+            cache: s.train, augmenter: s.trainingTransform, plan: plan, rank: comm.rank,
+            ranks: comm.size, seed: config.seed, epoch: epoch)
         var stats = EpochStats()
         var i = 0
         let started = monotonicSeconds()
@@ -205,8 +217,9 @@ public final class Trainer {
             s.step += 1
             i += 1
             guard r.loss.isFinite else {
-                throw TrainError("loss became \(r.loss) at epoch \(epoch + 1), step \(i) (global step \(s.step)); "
-                                    + "stopping, the last good checkpoint is kept in \(config.save)", collective: true)
+                throw TrainError(
+                    "loss became \(r.loss) at epoch \(epoch + 1), step \(i) (global step \(s.step)); "
+                        + "stopping, the last good checkpoint is kept in \(config.save)", collective: true)
             }
             stats.lossSum += r.loss * Double(r.count)
             stats.correct += r.correct
@@ -217,13 +230,15 @@ public final class Trainer {
             }
             let imgPerSec = Double(stats.seen) / (monotonicSeconds() - started)
             if config.logEvery > 0 && s.step % config.logEvery == 0 && comm.isRoot {
-                var record = MetricRecord(step: s.step, lr: Double(s.replica.optimizer.learningRate),
-                                          trainLoss: stats.loss, trainAcc: 100 * stats.accuracy, imgS: imgPerSec)
+                var record = MetricRecord(
+                    step: s.step, lr: Double(s.replica.optimizer.learningRate),
+                    trainLoss: stats.loss, trainAcc: 100 * stats.accuracy, imgS: imgPerSec)
                 record.epochProgress = Double(epoch) + Double(i) / Double(plan.batches.count)
                 try record.append(to: s.metricsPath)
             }
-            s.progress.update(epoch: epoch + 1, epochs: config.epochs, step: i, steps: plan.batches.count,
-                              loss: stats.loss, accuracy: stats.accuracy, imgPerSec: imgPerSec)
+            s.progress.update(
+                epoch: epoch + 1, epochs: config.epochs, step: i, steps: plan.batches.count,
+                loss: stats.loss, accuracy: stats.accuracy, imgPerSec: imgPerSec)
         }
         stats.seconds = monotonicSeconds() - started
         stats.dataWaitSeconds = loader.waitSeconds
@@ -263,18 +278,23 @@ public final class Trainer {
         let validationAccuracy = validation.total > 0 ? Double(validation.correct) / Double(validation.total) : 0
         let elapsed = monotonicSeconds() - s.started
         let eta = elapsed / Double(epoch + 1 - s.startEpoch) * Double(config.epochs - epoch - 1)
-        let validationText = hasValidation
+        let validationText =
+            hasValidation
             ? String(format: "  val loss %.4f acc %.2f%%", validation.loss, 100 * validationAccuracy) : ""
         let testText = test.map { $0.total > 0 ? String(format: "  test acc %.2f%%", $0.percent) : "" } ?? ""
         let allreduceShare = 100 * s.replica.allreduceSeconds / stats.seconds
-        let syncText = config.syncBN
+        let syncText =
+            config.syncBN
             ? String(format: "  sync-bn %.1f%%", 100 * s.replica.syncBatchNormSeconds / stats.seconds) : ""
-        log(String(format: "epoch %d/%d  train loss %.4f acc %.2f%%%@%@  %.0f img/s  allreduce %.1f%%%@  "
-                       + "%.0fs elapsed, ETA %.0fs",
-                   epoch + 1, config.epochs, stats.loss, 100 * stats.accuracy, validationText, testText,
-                   Double(stats.seen) / stats.seconds, allreduceShare, syncText, elapsed, eta))
-        var record = MetricRecord(step: s.step, lr: Double(s.replica.optimizer.learningRate), trainLoss: stats.loss,
-                                  trainAcc: 100 * stats.accuracy, imgS: Double(stats.seen) / stats.seconds)
+        log(
+            String(
+                format: "epoch %d/%d  train loss %.4f acc %.2f%%%@%@  %.0f img/s  allreduce %.1f%%%@  "
+                    + "%.0fs elapsed, ETA %.0fs",
+                epoch + 1, config.epochs, stats.loss, 100 * stats.accuracy, validationText, testText,
+                Double(stats.seen) / stats.seconds, allreduceShare, syncText, elapsed, eta))
+        var record = MetricRecord(
+            step: s.step, lr: Double(s.replica.optimizer.learningRate), trainLoss: stats.loss,
+            trainAcc: 100 * stats.accuracy, imgS: Double(stats.seen) / stats.seconds)
         record.epoch = epoch + 1
         record.valLoss = hasValidation ? validation.loss : nil
         record.valAcc = hasValidation ? 100 * validationAccuracy : nil
@@ -291,8 +311,9 @@ public final class Trainer {
             if isBest {
                 best = validationAccuracy
             }
-            let checkpoint = makeCheckpoint(s, epoch: epoch + 1, validationAccuracy: hasValidation ? validationAccuracy : nil,
-                                            best: hasValidation ? best : nil)
+            let checkpoint = makeCheckpoint(
+                s, epoch: epoch + 1, validationAccuracy: hasValidation ? validationAccuracy : nil,
+                best: hasValidation ? best : nil)
             if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                 try checkpoint.write(to: savePath(String(format: "epoch-%03d.ckpt", epoch + 1)))
             }
@@ -306,11 +327,13 @@ public final class Trainer {
 
     /// The model's outputs on the validation split and the test split when present.
     func evaluate(_ s: Session) -> Evaluation {
-        let validation = Evaluator.run(model: s.model, cache: s.train, indices: s.validationIndices,
-                                       augmenter: s.evaluationTransform, classes: classes, comm: comm)
+        let validation = Evaluator.run(
+            model: s.model, cache: s.train, indices: s.validationIndices,
+            augmenter: s.evaluationTransform, classes: classes, comm: comm)
         let test = s.data.test.map { cache in
-            Evaluator.run(model: s.model, cache: cache, indices: Array(0..<cache.count),
-                          augmenter: s.evaluationTransform, classes: classes, comm: comm)
+            Evaluator.run(
+                model: s.model, cache: cache, indices: Array(0..<cache.count),
+                augmenter: s.evaluationTransform, classes: classes, comm: comm)
         }
         return Evaluation(validation: validation, test: test)
     }
@@ -335,8 +358,10 @@ public final class Trainer {
                 if options.printConfusion {
                     print(score.confusion.description)
                 }
-                log(String(format: "final %@ accuracy: %.2f%% (%d/%d)", split, score.percent, score.correct,
-                           score.total))
+                log(
+                    String(
+                        format: "final %@ accuracy: %.2f%% (%d/%d)", split, score.percent, score.correct,
+                        score.total))
                 report["accuracy"] = score.percent
             } else {
                 log("final: no labelled images held out to score (no validation or test split)")
@@ -352,14 +377,16 @@ public final class Trainer {
                 try RunFiles.writePredictions(result, cache: cache, to: path)
             }
             if options.writePlots {
-                try Plots.writeAll(metrics: s.metricsPath, confusion: score.confusion, result: result, cache: cache,
-                                   to: config.save)
+                try Plots.writeAll(
+                    metrics: s.metricsPath, confusion: score.confusion, result: result, cache: cache,
+                    to: config.save)
                 log("plots: \(config.save)/curves.png, confusion.png, mistakes.png")
             }
         }
         let validation = last.validation.score(labels: s.train.labels)
-        return Outcome(validation: last.validation, test: last.test, train: s.train, testCache: s.data.test,
-                       validationAccuracy: validation.total > 0 ? validation.percent : 0)
+        return Outcome(
+            validation: last.validation, test: last.test, train: s.train, testCache: s.data.test,
+            validationAccuracy: validation.total > 0 ? validation.percent : 0)
     }
 
     /// `name` inside the save folder.
@@ -401,7 +428,8 @@ public final class Trainer {
         } catch {
             throw TrainError("\(path): cannot keep the earlier run's metrics as \(kept): \(error.localizedDescription)")
         }
-        log("\(path) held an earlier run's metrics: kept as \(kept); this run starts a new file (give --resume-latest "
+        log(
+            "\(path) held an earlier run's metrics: kept as \(kept); this run starts a new file (give --resume-latest "
                 + "to continue a run)")
     }
 
@@ -438,15 +466,17 @@ public final class Trainer {
             parameterCount: r.params.count, bufferCount: r.buffers.count, optimizer: r.optimizer.name,
             optimizerScalars: state.scalars, optimizerTensorNames: state.tensors.keys.sorted(), mean: s.mean,
             std: s.std, validationAccuracy: validationAccuracy, bestValidationAccuracy: best)
-        return Checkpoint(header: header, params: r.params.array, buffers: r.buffers.array,
-                          optimizerTensors: state.tensors)
+        return Checkpoint(
+            header: header, params: r.params.array, buffers: r.buffers.array,
+            optimizerTensors: state.tensors)
     }
 
     func checkReplicas(_ r: DataParallelReplica, step: Int) throws {
         let sums = comm.allgather([r.parameterChecksum()])
         if let bad = sums.indices.first(where: { sums[$0] != sums[0] }) {
-            throw TrainError("replicas diverged at step \(step): rank \(bad)'s parameters differ from rank 0's "
-                                + "(checksum \(sums[bad]) vs \(sums[0]))", collective: true)
+            throw TrainError(
+                "replicas diverged at step \(step): rank \(bad)'s parameters differ from rank 0's "
+                    + "(checksum \(sums[bad]) vs \(sums[0]))", collective: true)
         }
     }
 }

@@ -25,8 +25,9 @@ struct BenchCommand: ParsableCommand {
     var model = ModelName.vggSmall
     @Flag(help: "SyncBatchNorm, as train --sync-bn; RESULT adds its cost per step (sync_bn_ms_per_step).")
     var syncBn = false
-    @Flag(inversion: .prefixedNo,
-          help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
 
     func validate() throws {
@@ -50,8 +51,9 @@ struct BenchCommand: ParsableCommand {
     /// The benchmark for `comm`'s ranks.
     func benchmark(_ comm: Communicator) throws -> Benchmark {
         guard batchSize >= 2 * comm.size else {
-            throw TrainError("--batch-size \(batchSize) is too small for \(comm.size) ranks: every rank needs at least "
-                                + "2 images per batch (BatchNorm)")
+            throw TrainError(
+                "--batch-size \(batchSize) is too small for \(comm.size) ranks: every rank needs at least "
+                    + "2 images per batch (BatchNorm)")
         }
         var b = Benchmark(threads: threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost()))
         b.model = model

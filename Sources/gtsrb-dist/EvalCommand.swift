@@ -1,6 +1,6 @@
-import DurableIO
 import ArgumentParser
 import DistTrain
+import DurableIO
 import Foundation
 import GTSRBData
 import TorchNN
@@ -31,7 +31,9 @@ struct EvalCommand: ParsableCommand {
     var weights: String?
     @Option(help: "With --weights: the model they belong to (default: the file's metadata, else vgg_small).")
     var model: ModelName?
-    @Option(help: ArgumentHelp("Write the normalised inputs and the log-probabilities of the first N images (--dump-count) as "
+    @Option(
+        help: ArgumentHelp(
+            "Write the normalised inputs and the log-probabilities of the first N images (--dump-count) as "
                 + "safetensors."))
     var dump: String?
     @Option(help: "Images in --dump.")
@@ -69,8 +71,9 @@ struct EvalCommand: ParsableCommand {
     /// were trained without (which they must share).
     func samples(_ models: [TrainedModel], comm: Communicator) throws -> (DecodedCache, [Int], String) {
         let first = models[0].config
-        let context = try DataContext(dataDir: data, cacheDir: cacheDir, crop: first.crop, skipBad: false,
-                                      comm: comm, needTrain: false, log: { if comm.isRoot { print($0) } })
+        let context = try DataContext(
+            dataDir: data, cacheDir: cacheDir, crop: first.crop, skipBad: false,
+            comm: comm, needTrain: false, log: { if comm.isRoot { print($0) } })
         if let test = context.test {
             return (test, Array(0..<test.count), "test")
         }
@@ -81,12 +84,15 @@ struct EvalCommand: ParsableCommand {
         // another split has seen some of these images.
         let key = { (c: TrainConfig) in "split seed \(c.validationSeed), validation fraction \(c.valFraction)" }
         for m in models where key(m.config) != key(first) {
-            throw TrainError("\(m.source): trained with \(key(m.config)), but \(models[0].source) with \(key(first)); "
-                                + "members voted on validation tracks must share the split (or give a folder with "
-                                + "a test split)")
+            throw TrainError(
+                "\(m.source): trained with \(key(m.config)), but \(models[0].source) with \(key(first)); "
+                    + "members voted on validation tracks must share the split (or give a folder with "
+                    + "a test split)")
         }
-        let validation = TrackSplit.split(labels: train.labels, tracks: train.tracks, fraction: first.valFraction,
-                                          seed: first.validationSeed).validation
+        let validation = TrackSplit.split(
+            labels: train.labels, tracks: train.tracks, fraction: first.valFraction,
+            seed: first.validationSeed
+        ).validation
         return (train, validation, "validation")
     }
 
@@ -98,16 +104,18 @@ struct EvalCommand: ParsableCommand {
             let (cache, indices, split) = try samples(models, comm: comm)
             let started = monotonicSeconds()
             let results = models.map { m in
-                Evaluator.run(model: m.network, cache: cache, indices: indices, augmenter: m.augmenter,
-                              classes: GTSRBLayout.classes, comm: comm)
+                Evaluator.run(
+                    model: m.network, cache: cache, indices: indices, augmenter: m.augmenter,
+                    classes: GTSRBLayout.classes, comm: comm)
             }
             let seconds = monotonicSeconds() - started
             if let path = dump {
                 try writeDump(models[0], cache: cache, indices: indices, to: path, comm: comm)
             }
             try comm.rootOnly {
-                var summary = try report(models, results, cache: cache, indices: indices, split: split,
-                                         imgPerSec: Double(indices.count * models.count) / seconds)
+                var summary = try report(
+                    models, results, cache: cache, indices: indices, split: split,
+                    imgPerSec: Double(indices.count * models.count) / seconds)
                 summary["world_size"] = comm.size
                 summary["wall_s"] = seconds
                 if let path = report {
@@ -119,16 +127,20 @@ struct EvalCommand: ParsableCommand {
 
     /// Prints the accuracy (one model) or the committee (several), writes predictions and plots; returns the
     /// JSON report (rank 0).
-    func report(_ models: [TrainedModel], _ results: [Evaluator.Result], cache: DecodedCache, indices: [Int],
-                split: String, imgPerSec: Double) throws -> [String: Any] {
+    func report(
+        _ models: [TrainedModel], _ results: [Evaluator.Result], cache: DecodedCache, indices: [Int],
+        split: String, imgPerSec: Double
+    ) throws -> [String: Any] {
         var summary: [String: Any]
         if results.count == 1 {
             let score = results[0].score(labels: cache.labels)
             if score.total > 0 {
                 print(score.confusion.description)
             }
-            print(String(format: "%@ accuracy: %.2f%% (%d/%d), %.0f img/s", split, score.percent, score.correct,
-                         score.total, imgPerSec))
+            print(
+                String(
+                    format: "%@ accuracy: %.2f%% (%d/%d), %.0f img/s", split, score.percent, score.correct,
+                    score.total, imgPerSec))
             summary = [
                 "accuracy": score.percent, "correct": score.correct, "total": score.total, "split": split,
                 "model": models[0].config.model.rawValue,
@@ -143,8 +155,9 @@ struct EvalCommand: ParsableCommand {
         } else {
             let committee = Committee(classes: GTSRBLayout.classes, members: results.map(\.logProbs))
             let tracks = split == "validation" ? indices.map { cache.tracks[$0] } : nil
-            summary = EnsembleReport.summarise(committee, labels: indices.map { cache.labels[$0] }, tracks: tracks,
-                                               split: split, print: true)
+            summary = EnsembleReport.summarise(
+                committee, labels: indices.map { cache.labels[$0] }, tracks: tracks,
+                split: split, print: true)
             if let path = predictions {
                 try EnsembleReport.writePredictions(committee, cache, indices, to: path)
             }
@@ -156,19 +169,23 @@ struct EvalCommand: ParsableCommand {
 
     /// The normalised inputs and log-probabilities of the first `dumpCount` images, as safetensors (rank 0),
     /// for `tools/compare_pytorch.py`.
-    func writeDump(_ model: TrainedModel, cache: DecodedCache, indices: [Int], to path: String,
-                   comm: Communicator) throws {
+    func writeDump(
+        _ model: TrainedModel, cache: DecodedCache, indices: [Int], to path: String,
+        comm: Communicator
+    ) throws {
         let batch = BatchLoader.Batch(input: Tensor(), target: Tensor(), indices: [])
-        BatchLoader.assemble(cache, model.augmenter, Array(indices.prefix(dumpCount)), seed: 0, epoch: 0,
-                             train: false, into: batch)
+        BatchLoader.assemble(
+            cache, model.augmenter, Array(indices.prefix(dumpCount)), seed: 0, epoch: 0,
+            train: false, into: batch)
         model.network.evaluate()
         let out = model.network.forward(batch.input)
         try comm.rootOnly {
             do {
-                try SafeTensors.write([
-                    ("inputs", SafeTensors.Entry(floats: batch.input.array, shape: batch.input.shape.dims)),
-                    ("log_probs", SafeTensors.Entry(floats: out.array, shape: out.shape.dims)),
-                ], to: path)
+                try SafeTensors.write(
+                    [
+                        ("inputs", SafeTensors.Entry(floats: batch.input.array, shape: batch.input.shape.dims)),
+                        ("log_probs", SafeTensors.Entry(floats: out.array, shape: out.shape.dims)),
+                    ], to: path)
             } catch {
                 throw TrainError("--dump: \(error)")
             }

@@ -14,7 +14,10 @@ func withWorld(_ body: (Communicator) throws -> Void) {
         if comm.isRoot || !collective { FileHandle.standardError.write(Data("error: \(error)\n".utf8)) }
         fflush(nil)
         // An error every rank raised together ends cleanly; one rank's error must take the others down.
-        if comm.size > 1 && !collective { usleep(200_000); comm.abort(1) }
+        if comm.size > 1 && !collective {
+            usleep(200_000)
+            comm.abort(1)
+        }
         Communicator.finalize()
         exit(1)
     }

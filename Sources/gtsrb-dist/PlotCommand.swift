@@ -21,7 +21,9 @@ struct PlotCommand: ParsableCommand {
                 guard !records.isEmpty else {
                     throw TrainError("\(metrics): no epoch records")
                 }
-                let path = out ?? ((metrics as NSString).deletingLastPathComponent as NSString)
+                let path =
+                    out
+                    ?? ((metrics as NSString).deletingLastPathComponent as NSString)
                     .appendingPathComponent("curves.png")
                 do {
                     try PNGCodec.write(Plots.learningCurves(records), path: path)

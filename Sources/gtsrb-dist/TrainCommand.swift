@@ -38,7 +38,9 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 1
     @Option(help: "Training augmentation.")
     var augment = Augmentation.affine
-    @Option(help: ArgumentHelp("Contrast preprocessing of every image (training and evaluation); with --ensemble a comma list "
+    @Option(
+        help: ArgumentHelp(
+            "Contrast preprocessing of every image (training and evaluation); with --ensemble a comma list "
                 + "cycles over the members."))
     var preprocess = ChoiceList<Preprocessing>([.none])
     @Option(help: "Image crop: whole (the seed's) or roi.")
@@ -53,8 +55,10 @@ struct TrainCommand: ParsableCommand {
     var checksumEvery = 100
     @Option(help: "Append a step record to the metrics file every N steps (0: never).")
     var logEvery = 50
-    @Option(help: ArgumentHelp("Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest "
-                                   + "valid one in --save."))
+    @Option(
+        help: ArgumentHelp(
+            "Resume from this checkpoint; give --resume \"\" (or --resume-latest) for the newest "
+                + "valid one in --save."))
     var resume: String?
     @Flag(help: "Resume from the newest valid checkpoint in --save.")
     var resumeLatest = false
@@ -70,8 +74,10 @@ struct TrainCommand: ParsableCommand {
     var predictions: String?
     @Option(help: "Metrics file, one JSON record per epoch (default: <save>/metrics.jsonl).")
     var metrics: String?
-    @Flag(help: ArgumentHelp("SyncBatchNorm: BatchNorm layers normalise with the whole global batch's statistics "
-                                 + "(reduced over the ranks), so results do not depend on the number of ranks."))
+    @Flag(
+        help: ArgumentHelp(
+            "SyncBatchNorm: BatchNorm layers normalise with the whole global batch's statistics "
+                + "(reduced over the ranks), so results do not depend on the number of ranks."))
     var syncBn = false
     @Flag(help: "Skip unreadable images with a warning instead of stopping.")
     var skipBadImages = false
@@ -81,18 +87,22 @@ struct TrainCommand: ParsableCommand {
     var initFrom: String?
     @Option(help: "Train K separately seeded members on K equal groups of ranks and vote (rank 0).")
     var ensemble = 1
-    @Option(help: ArgumentHelp("Progress display: auto (a bar on a terminal), bar, lines or off; default from "
-                                   + "GTSRB_PROGRESS, else auto. Under mpirun a rank's stdout is a terminal even when "
-                                   + "mpirun's is a file: use lines. With --ensemble, lines or off (auto is off)."))
-    var progress = DistTrain.Progress.Style(rawValue: ProcessInfo.processInfo.environment["GTSRB_PROGRESS"] ?? "")
+    @Option(
+        help: ArgumentHelp(
+            "Progress display: auto (a bar on a terminal), bar, lines or off; default from "
+                + "GTSRB_PROGRESS, else auto. Under mpirun a rank's stdout is a terminal even when "
+                + "mpirun's is a file: use lines. With --ensemble, lines or off (auto is off)."))
+    var progress =
+        DistTrain.Progress.Style(rawValue: ProcessInfo.processInfo.environment["GTSRB_PROGRESS"] ?? "")
         ?? .auto
 
     /// The run's configuration for `worldSize` ranks, validated (ensemble members: their first model and
     /// preprocessing; `EnsembleTrainer` gives each member its own).
     func config(worldSize: Int, ranksOnHost: Int = 1) throws -> TrainConfig {
         guard ensemble >= 1, worldSize % ensemble == 0 else {
-            throw TrainError("--ensemble \(ensemble) does not fit \(worldSize) ranks: it must be a positive divisor "
-                                + "of the number of ranks")
+            throw TrainError(
+                "--ensemble \(ensemble) does not fit \(worldSize) ranks: it must be a positive divisor "
+                    + "of the number of ranks")
         }
         if ensemble > 1 {
             try checkEnsembleOptions()
@@ -141,12 +151,14 @@ struct TrainCommand: ParsableCommand {
     /// The options an ensemble cannot share among its members, refused with the alternative.
     func checkEnsembleOptions() throws {
         guard metrics == nil else {
-            throw TrainError("--metrics names one file, but every --ensemble member writes its own "
-                                + "(<save>/member-K/metrics.jsonl)")
+            throw TrainError(
+                "--metrics names one file, but every --ensemble member writes its own "
+                    + "(<save>/member-K/metrics.jsonl)")
         }
         guard resume == nil || resume == "" else {
-            throw TrainError("--resume names one checkpoint, but every --ensemble member resumes from its own folder: "
-                                + "give --resume-latest")
+            throw TrainError(
+                "--resume names one checkpoint, but every --ensemble member resumes from its own folder: "
+                    + "give --resume-latest")
         }
         guard progress != .bar else {
             throw TrainError("--progress bar cannot draw the bars of several --ensemble members: give lines or off")
@@ -178,11 +190,14 @@ struct TrainCommand: ParsableCommand {
             let c = try comm.collectively { try config(worldSize: comm.size, ranksOnHost: comm.ranksOnHost()) }
             if comm.isRoot {
                 let json = try JSONEncoder().encode(c)
-                print("gtsrb-dist train: world size \(comm.size); configuration \(String(decoding: json, as: UTF8.self))")
+                print(
+                    "gtsrb-dist train: world size \(comm.size); configuration \(String(decoding: json, as: UTF8.self))")
             }
             if ensemble > 1 {
-                try EnsembleTrainer(config: c, models: model.values, preprocesses: preprocess.values, members: ensemble,
-                                    options: options, world: comm).run()
+                try EnsembleTrainer(
+                    config: c, models: model.values, preprocesses: preprocess.values, members: ensemble,
+                    options: options, world: comm
+                ).run()
             } else {
                 try Trainer(config: c, options: options, comm: comm).run()
             }

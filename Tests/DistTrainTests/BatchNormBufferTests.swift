@@ -1,6 +1,7 @@
 import Foundation
 import TorchNN
 import XCTest
+
 @testable import DistTrain
 
 /// BatchNorm's running statistics against hand-computed values, through a checkpoint's save and restore.
@@ -40,10 +41,11 @@ final class BatchNormBufferTests: XCTestCase {
         let buffers = model.getBuffers()
         var config = TrainConfig()
         config.seed = 2
-        let header = Checkpoint.Header(config: config, modelDescription: model.description, epoch: 1, step: 1,
-                                       parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
-                                       optimizerScalars: [:], optimizerTensorNames: [], mean: [0, 0, 0],
-                                       std: [1, 1, 1], validationAccuracy: nil, bestValidationAccuracy: nil)
+        let header = Checkpoint.Header(
+            config: config, modelDescription: model.description, epoch: 1, step: 1,
+            parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
+            optimizerScalars: [:], optimizerTensorNames: [], mean: [0, 0, 0],
+            std: [1, 1, 1], validationAccuracy: nil, bestValidationAccuracy: nil)
         let path = MPIHarness.tempDir("bn-buffers") + "/m.ckpt"
         try Checkpoint(header: header, params: params.array, buffers: buffers.array, optimizerTensors: [:])
             .write(to: path)
@@ -65,8 +67,9 @@ final class BatchNormBufferTests: XCTestCase {
     func testRunningStatisticsAreAveragedAcrossRanks() {
         let out = MPIHarness.runWorker(3, "BatchNormBufferTests/testAverageBuffersWorker")
         XCTAssertEqual(out.status, 0, out.text)
-        XCTAssertEqual(out.text.components(separatedBy: "Executed 1 test, with 0 failures").count - 1, 3 * 2,
-                       "the worker passed on all 3 ranks: \(out.text.suffix(1500))")
+        XCTAssertEqual(
+            out.text.components(separatedBy: "Executed 1 test, with 0 failures").count - 1, 3 * 2,
+            "the worker passed on all 3 ranks: \(out.text.suffix(1500))")
     }
 
     /// On every rank, each BatchNorm channel c holds mean 10·rank + c mod 7 and variance 0.5·(1 + rank) + 0.01·c;
@@ -79,8 +82,9 @@ final class BatchNormBufferTests: XCTestCase {
         defer { Communicator.finalize() }
         XCTAssertEqual(comm.size, 3)
         let model = ModelRegistry.make(.vggSmall, seed: 1)
-        let replica = DataParallelReplica(model: model, criterion: ClassNLLCriterion(), optimizer: SGD(), comm: comm,
-                                          bucketElements: 0)
+        let replica = DataParallelReplica(
+            model: model, criterion: ClassNLLCriterion(), optimizer: SGD(), comm: comm,
+            bucketElements: 0)
         let norms = model.allModules.compactMap { $0 as? BatchNormalization }
         for norm in norms {
             for c in 0..<norm.nOutput {

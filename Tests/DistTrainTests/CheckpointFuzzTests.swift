@@ -1,6 +1,7 @@
 import Foundation
 import TorchNN
 import XCTest
+
 @testable import DistTrain
 
 /// Seeded mutations of a real checkpoint and of a safetensors export: every one is loaded or rejected
@@ -21,13 +22,16 @@ final class CheckpointFuzzTests: XCTestCase {
     func testMutatedCheckpointsAndExports() throws {
         let model = ModelRegistry.make(.convnet, seed: 1)
         let (p, _) = model.getParameters()
-        var cfg = TrainConfig(); cfg.model = .convnet
-        let header = Checkpoint.Header(config: cfg, modelDescription: model.description, epoch: 1, step: 6, parameterCount: p.count,
-                                       bufferCount: 0, optimizer: "sgd", optimizerScalars: ["evalCounter": 6], optimizerTensorNames: ["dfdx"],
-                                       mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], validationAccuracy: 50, bestValidationAccuracy: 50)
+        var cfg = TrainConfig()
+        cfg.model = .convnet
+        let header = Checkpoint.Header(
+            config: cfg, modelDescription: model.description, epoch: 1, step: 6, parameterCount: p.count,
+            bufferCount: 0, optimizer: "sgd", optimizerScalars: ["evalCounter": 6], optimizerTensorNames: ["dfdx"],
+            mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], validationAccuracy: 50, bestValidationAccuracy: 50)
         let dir = NSTemporaryDirectory() + "ckfuzz-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        try Checkpoint(header: header, params: p.array, buffers: [], optimizerTensors: ["dfdx": p.array]).write(to: "\(dir)/c.ckpt")
+        try Checkpoint(header: header, params: p.array, buffers: [], optimizerTensors: ["dfdx": p.array]).write(
+            to: "\(dir)/c.ckpt")
         let seed = [UInt8](FileManager.default.contents(atPath: "\(dir)/c.ckpt")!)
         XCTAssertEqual(try Checkpoint.read(path: "\(dir)/c.ckpt").params, p.array)
         var rng = RandomGenerator(seed: 201)
@@ -39,7 +43,9 @@ final class CheckpointFuzzTests: XCTestCase {
         }
         let st = try SafeTensors.encode(StateDict.export(model))
         for _ in 0..<1000 {
-            if let t = try? SafeTensors.decode(mutate(st, &rng), path: "m.safetensors") { _ = try? StateDict.load(model, from: t.tensors, source: "m") }
+            if let t = try? SafeTensors.decode(mutate(st, &rng), path: "m.safetensors") {
+                _ = try? StateDict.load(model, from: t.tensors, source: "m")
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import GTSRBData
 import TorchNN
 import XCTest
+
 @testable import DistTrain
 
 /// N ranks against one rank, resume against an uninterrupted run, and bad input at -n 2 — all through mpirun.
@@ -9,13 +10,19 @@ final class DataParallelTests: XCTestCase {
     static let root = MPIHarness.sharedDataset
 
     func train(_ ranks: Int, _ extra: [String], dir: String, env: [String: String] = [:]) -> MPIHarness.Output {
-        MPIHarness.run(ranks, ["train", "--data", DataParallelTests.root, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt"] + extra,
-                       cwd: dir, env: env)
+        MPIHarness.run(
+            ranks,
+            ["train", "--data", DataParallelTests.root, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt"] + extra,
+            cwd: dir, env: env)
     }
 
     func relativeDifference(_ a: [Float], _ b: [Float]) -> Double {
-        var num = 0.0, den = 0.0
-        for i in a.indices { num += Double(a[i] - b[i]) * Double(a[i] - b[i]); den += Double(b[i]) * Double(b[i]) }
+        var num = 0.0
+        var den = 0.0
+        for i in a.indices {
+            num += Double(a[i] - b[i]) * Double(a[i] - b[i])
+            den += Double(b[i]) * Double(b[i])
+        }
         return (num / den).squareRoot()
     }
 
@@ -28,7 +35,8 @@ final class DataParallelTests: XCTestCase {
         XCTAssertTrue(DataParallelReplica.inputConvolution(of: vgg) === first)
         XCTAssertTrue(DataParallelReplica.inputConvolution(of: ModelRegistry.make(.convnet, seed: 1)) != nil)
         XCTAssertNil(DataParallelReplica.inputConvolution(of: ModelRegistry.make(.mlp, seed: 1)))
-        let linearFirst = Sequential().add(Sequential().add(Linear(4, 4, rng: &rng))).add(SpatialConvolution(1, 1, 1, 1, rng: &rng))
+        let linearFirst = Sequential().add(Sequential().add(Linear(4, 4, rng: &rng))).add(
+            SpatialConvolution(1, 1, 1, 1, rng: &rng))
         XCTAssertNil(DataParallelReplica.inputConvolution(of: linearFirst))
     }
     private var rng = RandomGenerator(seed: 3)
@@ -39,19 +47,24 @@ final class DataParallelTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "bench-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let out = MPIHarness.run(2, ["bench", "--batch-size", "8", "--eval-batch-size", "8", "--steps", "3", "--warmup", "1"], cwd: dir)
+        let out = MPIHarness.run(
+            2, ["bench", "--batch-size", "8", "--eval-batch-size", "8", "--steps", "3", "--warmup", "1"], cwd: dir)
         XCTAssertEqual(out.status, 0, out.text)
         let lines = out.text.split(separator: "\n").filter { $0.hasPrefix("RESULT ") }
         XCTAssertEqual(lines.count, 1, out.text)
-        let json = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(lines[0].dropFirst(7).utf8)) as? [String: Any])
-        for key in ["train_img_s", "eval_img_s", "peak_rss_mb_per_rank", "allreduce_share", "bucket_mb"] { XCTAssertNotNil(json[key], key) }
+        let json = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(lines[0].dropFirst(7).utf8)) as? [String: Any])
+        for key in ["train_img_s", "eval_img_s", "peak_rss_mb_per_rank", "allreduce_share", "bucket_mb"] {
+            XCTAssertNotNil(json[key], key)
+        }
         XCTAssertEqual(json["ranks"] as? Int, 2)
         let shares = try XCTUnwrap(json["allreduce_share_per_rank"] as? [Double])
         XCTAssertEqual(shares.count, 2)
         XCTAssertEqual(json["allreduce_share"] as? Double, shares.max())
         let transfer = try XCTUnwrap(json["allreduce_transfer_share"] as? Double)
         // Each rank divides by its own train time, whose ends (barrier exits) differ by microseconds: 0.1 % slack.
-        XCTAssertTrue(transfer > 0 && transfer <= shares.min()! * 1.001 + 1e-9, "transfer \(transfer), shares \(shares)")
+        XCTAssertTrue(
+            transfer > 0 && transfer <= shares.min()! * 1.001 + 1e-9, "transfer \(transfer), shares \(shares)")
         let p = try XCTUnwrap(json["step_ms_p10_p50_p90"] as? [Double])
         XCTAssertEqual(p.count, 3)
         XCTAssertTrue(p[0] > 0 && p[0] <= p[1] && p[1] <= p[2], "\(p)")
@@ -59,20 +72,26 @@ final class DataParallelTests: XCTestCase {
 
     func testTransferShareIsThePerStepMinimumOverRanks() {
         // Two ranks, three steps (rank-major): per step the later rank's time is the transfer.
-        let perStep = [0.010, 0.002, 0.030,
-                       0.001, 0.020, 0.003]
+        let perStep = [
+            0.010, 0.002, 0.030,
+            0.001, 0.020, 0.003,
+        ]
         XCTAssertEqual(Benchmark.transferShare(perStep, ranks: 2, seconds: 1), 0.001 + 0.002 + 0.003, accuracy: 1e-12)
         XCTAssertEqual(Benchmark.transferShare([0.5, 0.5], ranks: 1, seconds: 1), 0)
     }
 
     func testRankCountEquivalenceWithoutBatchNorm() throws {
-        // 112 training images at global batch 24: 4 steps an epoch (the remainder joins the last batch); 5 epochs = 20 steps.
+        // 112 training images at global batch 24: 4 steps an epoch (the remainder joins the last batch); 5 epochs = 20
+        // steps.
         // Gradient buckets: the default (1 MB: one bucket for this 60k-parameter model), 0.01 MB (three buckets
         // reduced during the backward pass) and 0 (one blocking allreduce after it).
         var params: [[Float]] = []
         for (ranks, bucketMB) in [(1, "1"), (2, "1"), (3, "1"), (4, "1"), (2, "0.01"), (4, "0.01"), (3, "0")] {
             let dir = MPIHarness.tempDir("eq\(ranks)-\(bucketMB)")
-            let out = train(ranks, ["--model", "convnet", "--epochs", "5", "--batch-size", "24", "--lr", "0.01", "--bucket-mb", bucketMB], dir: dir)
+            let out = train(
+                ranks,
+                ["--model", "convnet", "--epochs", "5", "--batch-size", "24", "--lr", "0.01", "--bucket-mb", bucketMB],
+                dir: dir)
             XCTAssertEqual(out.status, 0, out.text)
             guard out.status == 0 else { return }
             params.append(try Checkpoint.read(path: "\(dir)/ckpt/epoch-005.ckpt").params)
@@ -93,9 +112,13 @@ final class DataParallelTests: XCTestCase {
         var runs: [(ranks: Int, sync: Bool, checkpoint: Checkpoint)] = []
         for (ranks, sync) in [(1, true), (2, true), (3, true), (4, true), (2, false)] {
             let dir = MPIHarness.tempDir("syncbn\(ranks)\(sync)")
-            let out = train(ranks, ["--epochs", "1", "--batch-size", "26", "--limit-per-class", "12", "--val-fraction",
-                                    "0", "--threads", "1", "--progress", "off"] + (sync ? ["--sync-bn"] : []),
-                            dir: dir)
+            let out = train(
+                ranks,
+                [
+                    "--epochs", "1", "--batch-size", "26", "--limit-per-class", "12", "--val-fraction",
+                    "0", "--threads", "1", "--progress", "off",
+                ] + (sync ? ["--sync-bn"] : []),
+                dir: dir)
             XCTAssertEqual(out.status, 0, out.text)
             guard out.status == 0 else { return }
             if sync {
@@ -111,8 +134,9 @@ final class DataParallelTests: XCTestCase {
         for run in runs.dropFirst() {
             let params = relativeDifference(run.checkpoint.params, one.params)
             let buffers = relativeDifference(run.checkpoint.buffers, one.buffers)
-            print("vgg_small at \(run.ranks) ranks, sync-bn \(run.sync): relative L2 to 1 rank: parameters \(params), "
-                  + "BatchNorm buffers \(buffers)")
+            print(
+                "vgg_small at \(run.ranks) ranks, sync-bn \(run.sync): relative L2 to 1 rank: parameters \(params), "
+                    + "BatchNorm buffers \(buffers)")
             if run.sync {
                 XCTAssertLessThan(params, 1e-5, "\(run.ranks) ranks with --sync-bn: parameters")
                 XCTAssertLessThan(buffers, 1e-5, "\(run.ranks) ranks with --sync-bn: BatchNorm buffers")
@@ -123,7 +147,8 @@ final class DataParallelTests: XCTestCase {
     }
 
     func testResumeIsBitIdenticalAtTheSameWorldSize() throws {
-        let whole = MPIHarness.tempDir("whole"), parts = MPIHarness.tempDir("parts")
+        let whole = MPIHarness.tempDir("whole")
+        let parts = MPIHarness.tempDir("parts")
         let common = ["--epochs", "3", "--batch-size", "16", "--report", "r.json"]
         let a = train(2, common, dir: whole)
         XCTAssertEqual(a.status, 0, a.text)
@@ -133,9 +158,14 @@ final class DataParallelTests: XCTestCase {
         let b2 = train(2, common + ["--resume-latest"], dir: parts)
         XCTAssertEqual(b2.status, 0, b2.text)
         XCTAssertTrue(b2.text.contains("resumed from"), b2.text)
-        let ra = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(whole)/r.json"))) as! [String: Any]
-        let rb = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(parts)/r.json"))) as! [String: Any]
-        XCTAssertEqual(ra["params_sha256"] as? String, rb["params_sha256"] as? String, "resumed run must end bit-identical")
+        let ra =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(whole)/r.json")))
+            as! [String: Any]
+        let rb =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(parts)/r.json")))
+            as! [String: Any]
+        XCTAssertEqual(
+            ra["params_sha256"] as? String, rb["params_sha256"] as? String, "resumed run must end bit-identical")
         XCTAssertEqual(ra["world_size"] as? Int, 2)
         // The BatchNorm buffers were averaged before saving: one set for all ranks, and it is not the initial one.
         let ck = try Checkpoint.read(path: "\(whole)/ckpt/epoch-003.ckpt")
@@ -144,8 +174,11 @@ final class DataParallelTests: XCTestCase {
         // The pictures: valid PNGs of the expected size, not blank.
         for (name, w, h) in [("curves.png", 1000, 420), ("confusion.png", 60 + 43 * 16 + 20, 60 + 43 * 16 + 40)] {
             let img = try PNGCodec.read(path: "\(whole)/ckpt/\(name)")
-            XCTAssertEqual(img.width, w, name); XCTAssertEqual(img.height, h, name)
-            let inked = stride(from: 0, to: img.pixels.count, by: 3).filter { img.pixels[$0] != 255 || img.pixels[$0 + 2] != 255 }.count
+            XCTAssertEqual(img.width, w, name)
+            XCTAssertEqual(img.height, h, name)
+            let inked = stride(from: 0, to: img.pixels.count, by: 3).filter {
+                img.pixels[$0] != 255 || img.pixels[$0 + 2] != 255
+            }.count
             XCTAssertGreaterThan(inked, 2000, "\(name) is not blank")
         }
         XCTAssertNoThrow(try PNGCodec.read(path: "\(whole)/ckpt/mistakes.png"))
@@ -155,15 +188,27 @@ final class DataParallelTests: XCTestCase {
         let dir = MPIHarness.tempDir("reworld")
         let a = train(2, ["--model", "convnet", "--epochs", "2", "--batch-size", "16", "--lr", "0.01"], dir: dir)
         XCTAssertEqual(a.status, 0, a.text)
-        let b = train(3, ["--model", "convnet", "--epochs", "4", "--batch-size", "18", "--lr", "0.01", "--resume-latest", "--report", "r.json"], dir: dir)
+        let b = train(
+            3,
+            [
+                "--model", "convnet", "--epochs", "4", "--batch-size", "18", "--lr", "0.01", "--resume-latest",
+                "--report", "r.json",
+            ], dir: dir)
         XCTAssertEqual(b.status, 0, b.text)
         XCTAssertTrue(b.text.contains("after epoch 2"), b.text)
-        let r = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json"))) as! [String: Any]
+        let r =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json")))
+            as! [String: Any]
         XCTAssertEqual(r["world_size"] as? Int, 3)
         XCTAssertGreaterThan(r["accuracy"] as! Double, 50, "training went on correctly (4 easy classes)")
         XCTAssertEqual(try Checkpoint.read(path: "\(dir)/ckpt/epoch-004.ckpt").header.epoch, 4)
         // Resuming with another contrast preprocessing would feed the weights images they were not trained on.
-        let c = train(1, ["--model", "convnet", "--epochs", "5", "--batch-size", "16", "--preprocess", "equalize", "--resume-latest"], dir: dir)
+        let c = train(
+            1,
+            [
+                "--model", "convnet", "--epochs", "5", "--batch-size", "16", "--preprocess", "equalize",
+                "--resume-latest",
+            ], dir: dir)
         XCTAssertNotEqual(c.status, 0)
         XCTAssertTrue(c.text.contains(".ckpt: checkpoint was trained with --preprocess none, not equalize"), c.text)
     }
@@ -194,12 +239,15 @@ final class DataParallelTests: XCTestCase {
         let ok = train(2, ["--model", "convnet", "--epochs", "1", "--batch-size", "16"], dir: dir)
         XCTAssertEqual(ok.status, 0, ok.text)
         var bytes = [UInt8](FileManager.default.contents(atPath: "\(dir)/ckpt/epoch-001.ckpt")!)
-        let other = train(2, ["--resume", "\(dir)/ckpt/epoch-001.ckpt", "--epochs", "2", "--batch-size", "16"], dir: dir)
+        let other = train(
+            2, ["--resume", "\(dir)/ckpt/epoch-001.ckpt", "--epochs", "2", "--batch-size", "16"], dir: dir)
         XCTAssertNotEqual(other.status, 0)
         XCTAssertTrue(other.text.contains("checkpoint is of model convnet, not vgg_small"), other.text)
         bytes[bytes.count / 2] ^= 0x10
         FileManager.default.createFile(atPath: "\(dir)/flipped.ckpt", contents: Data(bytes))
-        let flipped = train(2, ["--model", "convnet", "--resume", "\(dir)/flipped.ckpt", "--epochs", "2", "--batch-size", "16"], dir: dir)
+        let flipped = train(
+            2, ["--model", "convnet", "--resume", "\(dir)/flipped.ckpt", "--epochs", "2", "--batch-size", "16"],
+            dir: dir)
         XCTAssertNotEqual(flipped.status, 0)
         XCTAssertTrue(flipped.text.contains("checksum mismatch"), flipped.text)
     }

@@ -1,7 +1,8 @@
 import Foundation
-import XCTest
-@testable import DistTrain
 import TorchNN
+import XCTest
+
+@testable import DistTrain
 
 /// `eval` of test folders whose size leaves a last chunk of one image, or ranks with one image or none:
 /// every size runs at 1–4 ranks and gives the same predictions as one rank.
@@ -19,10 +20,11 @@ final class EvaluationSizeTests: XCTestCase {
         var config = TrainConfig()
         config.model = .vggSmall
         config.seed = 5
-        let header = Checkpoint.Header(config: config, modelDescription: model.description, epoch: 1, step: 1,
-                                       parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
-                                       optimizerScalars: [:], optimizerTensorNames: [], mean: [0.4, 0.4, 0.4],
-                                       std: [0.3, 0.3, 0.3], validationAccuracy: nil, bestValidationAccuracy: nil)
+        let header = Checkpoint.Header(
+            config: config, modelDescription: model.description, epoch: 1, step: 1,
+            parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
+            optimizerScalars: [:], optimizerTensorNames: [], mean: [0.4, 0.4, 0.4],
+            std: [0.3, 0.3, 0.3], validationAccuracy: nil, bestValidationAccuracy: nil)
         let path = "\(dir)/model.ckpt"
         try! Checkpoint(header: header, params: params.array, buffers: buffers.array, optimizerTensors: [:])
             .write(to: path)
@@ -40,9 +42,13 @@ final class EvaluationSizeTests: XCTestCase {
             MPIHarness.testFolder(dir, images: images)
             var reference: [String]? = nil
             for ranks in 1...4 {
-                let out = MPIHarness.run(ranks, ["eval", "--checkpoint", EvaluationSizeTests.checkpoint, "--data", dir,
-                                                 "--cache-dir", "\(dir)/cache", "--predictions", "p\(ranks).csv"],
-                                         cwd: dir)
+                let out = MPIHarness.run(
+                    ranks,
+                    [
+                        "eval", "--checkpoint", EvaluationSizeTests.checkpoint, "--data", dir,
+                        "--cache-dir", "\(dir)/cache", "--predictions", "p\(ranks).csv",
+                    ],
+                    cwd: dir)
                 XCTAssertEqual(out.status, 0, "\(images) images at \(ranks) ranks: \(out.text)")
                 XCTAssertTrue(out.text.contains("test accuracy:"), out.text)
                 XCTAssertTrue(out.text.contains("/\(images))"), "scored every image: \(out.text)")

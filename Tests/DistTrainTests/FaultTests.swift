@@ -1,8 +1,9 @@
 import DurableIO
 import Foundation
-import XCTest
-@testable import DistTrain
 import GTSRBData
+import XCTest
+
+@testable import DistTrain
 
 /// The fault suite: killed ranks, a kill during a checkpoint write, corrupt checkpoints, NaN loss and
 /// diverged replicas, each through mpirun with the debug hooks of `DebugHooks`.
@@ -10,17 +11,24 @@ final class FaultTests: XCTestCase {
     static let data = MPIHarness.sharedDataset
 
     func train(_ ranks: Int, _ extra: [String], dir: String, env: [String: String] = [:]) -> MPIHarness.Output {
-        MPIHarness.run(ranks, ["train", "--data", FaultTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
-                               "--model", "convnet", "--batch-size", "16", "--report", "r.json"] + extra, cwd: dir, env: env)
+        MPIHarness.run(
+            ranks,
+            [
+                "train", "--data", FaultTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
+                "--model", "convnet", "--batch-size", "16", "--report", "r.json",
+            ] + extra, cwd: dir, env: env)
     }
 
     func sha(_ dir: String) throws -> String? {
-        let r = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json"))) as? [String: Any]
+        let r =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json")))
+            as? [String: Any]
         return r?["params_sha256"] as? String
     }
 
     func testKilledRankEndsTheJobAndResumeIsBitIdentical() throws {
-        let whole = MPIHarness.tempDir("kill-whole"), broken = MPIHarness.tempDir("kill-broken")
+        let whole = MPIHarness.tempDir("kill-whole")
+        let broken = MPIHarness.tempDir("kill-broken")
         let a = train(4, ["--epochs", "3"], dir: whole)
         XCTAssertEqual(a.status, 0, a.text)
         // 96 training images / 16 = 6 steps an epoch: rank 2 dies in the middle of epoch 2 (step 9).
@@ -56,12 +64,15 @@ final class FaultTests: XCTestCase {
             XCTAssertThrowsError(try Checkpoint.read(path: path)) { XCTAssertTrue("\($0)".contains(expected), "\($0)") }
         }
         check(Array(good.prefix(good.count / 3)), "checksum mismatch")
-        var flipped = good; flipped[good.count / 2] ^= 0x01
+        var flipped = good
+        flipped[good.count / 2] ^= 0x01
         check(flipped, "checksum mismatch")
         check(Array("GTSRBXX1".utf8) + good.dropFirst(8), "bad magic")
         // Another format version, with a valid checksum.
-        var v2 = Array(good.dropLast(8)); v2[8] = 2
-        var h = WordFNV64(); v2.withUnsafeBytes { h.add($0) }
+        var v2 = Array(good.dropLast(8))
+        v2[8] = 2
+        var h = WordFNV64()
+        v2.withUnsafeBytes { h.add($0) }
         withUnsafeBytes(of: h.value) { v2 += $0 }
         check(v2, "format version 2")
         // --resume with no path falls back to the newest valid checkpoint and says so.
@@ -75,8 +86,12 @@ final class FaultTests: XCTestCase {
     func testFullDiskIsAClearErrorAndLeavesNoPartialCheckpoint() throws {
         // A 400 KB file-size limit: the decoded cache (~220 KB) fits, a convnet checkpoint (~450 KB) does not.
         let dir = MPIHarness.tempDir("full")
-        let out = MPIHarness.run(2, ["train", "--data", FaultTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
-                                     "--model", "convnet", "--batch-size", "16", "--epochs", "2"], cwd: dir, limitFileKB: 400)
+        let out = MPIHarness.run(
+            2,
+            [
+                "train", "--data", FaultTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
+                "--model", "convnet", "--batch-size", "16", "--epochs", "2",
+            ], cwd: dir, limitFileKB: 400)
         XCTAssertNotEqual(out.status, 0)
         XCTAssertTrue(out.text.contains("cannot save checkpoint") && out.text.contains("File too large"), out.text)
         let files = (try? FileManager.default.contentsOfDirectory(atPath: "\(dir)/ckpt")) ?? []

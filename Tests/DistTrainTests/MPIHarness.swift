@@ -5,8 +5,10 @@ import XCTest
 enum MPIHarness {
     /// The gtsrb-dist binary next to this test bundle.
     static var binary: String {
-        var dir = URL(fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? Bundle.main.bundlePath)
-        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gtsrb-dist").path) {
+        var dir = URL(
+            fileURLWithPath: CommandLine.arguments.first { $0.hasSuffix(".xctest") } ?? Bundle.main.bundlePath)
+        while dir.path != "/" && !FileManager.default.fileExists(atPath: dir.appendingPathComponent("gtsrb-dist").path)
+        {
             dir.deleteLastPathComponent()
         }
         return dir.appendingPathComponent("gtsrb-dist").path
@@ -23,31 +25,44 @@ enum MPIHarness {
 
     /// Runs the test `name` ("Suite/testMethod") of this bundle on `ranks` ranks, each as a worker.
     static func runWorker(_ ranks: Int, _ name: String) -> Output {
-        run(ranks, ["DistTrainTests.\(name)"], cwd: NSTemporaryDirectory(), env: ["GTSRB_MPI_WORKER": "1"],
+        run(
+            ranks, ["DistTrainTests.\(name)"], cwd: NSTemporaryDirectory(), env: ["GTSRB_MPI_WORKER": "1"],
             executable: testBundle)
     }
 
-    struct Output { let status: Int32; let text: String; let seconds: Double }
+    struct Output {
+        let status: Int32
+        let text: String
+        let seconds: Double
+    }
 
     /// `mpirun -n ranks gtsrb-dist args…` in `cwd`, with a time limit (the job is killed past it).
     /// `limitFileKB` runs the job under `ulimit -f` (a full disk, as far as the job can tell).
-    static func run(_ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:],
-                    limitFileKB: Int? = nil, executable: String = binary) -> Output {
+    static func run(
+        _ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:],
+        limitFileKB: Int? = nil, executable: String = binary
+    ) -> Output {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         var mpi = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1"]
         for k in extra.keys.sorted() { mpi += ["-x", k] }
         // The file-size limit applies to the ranks only (mpirun itself must stay able to clean up).
-        let rank = limitFileKB.map { ["/bin/bash", "-c", "ulimit -f \($0); exec \"$0\" \"$@\"", executable] } ?? [executable]
-        let quoted = (mpi + rank + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+        let rank =
+            limitFileKB.map { ["/bin/bash", "-c", "ulimit -f \($0); exec \"$0\" \"$@\"", executable] } ?? [executable]
+        let quoted = (mpi + rank + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
+            separator: " ")
         p.arguments = ["-c", "exec " + quoted]
-        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
-        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"; env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        var env = ProcessInfo.processInfo.environment.filter {
+            !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_")
+        }
+        env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         for (k, v) in extra { env[k] = v }
         p.environment = env
         p.currentDirectoryURL = URL(fileURLWithPath: cwd)
         let pipe = Pipe()
-        p.standardOutput = pipe; p.standardError = pipe
+        p.standardOutput = pipe
+        p.standardError = pipe
         let t0 = Date()
         try! p.run()
         let deadline = DispatchTime.now() + timeout
@@ -59,7 +74,9 @@ enum MPIHarness {
         }
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Output(status: p.terminationStatus, text: String(decoding: data, as: UTF8.self), seconds: Date().timeIntervalSince(t0))
+        return Output(
+            status: p.terminationStatus, text: String(decoding: data, as: UTF8.self),
+            seconds: Date().timeIntervalSince(t0))
     }
 
     /// A GTSRB training folder of `classes` × `tracks` × `frames` 24×24 PPM images with class-coloured squares.
@@ -71,16 +88,24 @@ enum MPIHarness {
             for t in 0..<tracks {
                 for f in 0..<frames {
                     var px = [UInt8](repeating: 0, count: 24 * 24 * 3)
-                    for y in 0..<24 { for x in 0..<24 {
-                        let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
-                        for k in 0..<3 { px[(y * 24 + x) * 3 + k] = UInt8(truncatingIfNeeded: (inSquare ? 200 : 40) + (x * 7 + y * 3 + t * 11 + f * 5 + k * 13) % 30) }
-                    } }
+                    for y in 0..<24 {
+                        for x in 0..<24 {
+                            let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
+                            for k in 0..<3 {
+                                px[(y * 24 + x) * 3 + k] = UInt8(
+                                    truncatingIfNeeded: (inSquare ? 200 : 40)
+                                        + (x * 7 + y * 3 + t * 11 + f * 5 + k * 13) % 30)
+                            }
+                        }
+                    }
                     let name = String(format: "%05d_%05d.ppm", t, f)
-                    FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
+                    FileManager.default.createFile(
+                        atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
                     csv += "\(name);24;24;2;2;21;21;\(c)\n"
                 }
             }
-            FileManager.default.createFile(atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv", contents: Data(csv.utf8))
+            FileManager.default.createFile(
+                atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv", contents: Data(csv.utf8))
         }
     }
 
@@ -103,7 +128,8 @@ enum MPIHarness {
                 }
             }
             let name = String(format: "%05d.ppm", i)
-            FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
+            FileManager.default.createFile(
+                atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
             csv += "\(name);24;24;2;2;21;21;\(c)\n"
         }
         FileManager.default.createFile(atPath: "\(dir)/GT-final_test.csv", contents: Data(csv.utf8))

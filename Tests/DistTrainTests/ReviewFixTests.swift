@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+
 @testable import DistTrain
 
 /// The bugs a review of the trainer found, each through mpirun as a user meets it.
@@ -7,14 +8,19 @@ final class ReviewFixTests: XCTestCase {
     static let data = MPIHarness.sharedDataset
 
     func train(_ ranks: Int, _ extra: [String], dir: String) -> MPIHarness.Output {
-        MPIHarness.run(ranks, ["train", "--data", ReviewFixTests.data, "--cache-dir", "\(dir)/cache", "--save",
-                               "\(dir)/ckpt", "--model", "convnet", "--batch-size", "16", "--progress", "off"] + extra,
-                       cwd: dir)
+        MPIHarness.run(
+            ranks,
+            [
+                "train", "--data", ReviewFixTests.data, "--cache-dir", "\(dir)/cache", "--save",
+                "\(dir)/ckpt", "--model", "convnet", "--batch-size", "16", "--progress", "off",
+            ] + extra,
+            cwd: dir)
     }
 
     func json(_ path: String) throws -> [String: Any] {
-        try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
-            as? [String: Any])
+        try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path)))
+                as? [String: Any])
     }
 
     func lines(_ path: String) throws -> [String] {
@@ -73,8 +79,9 @@ final class ReviewFixTests: XCTestCase {
     func testEvalWeightsReadsTheModelFromTheMetadata() throws {
         let dir = MPIHarness.tempDir("weights-model")
         XCTAssertEqual(train(1, ["--epochs", "1"], dir: dir).status, 0)
-        let export = MPIHarness.run(1, ["export", "--checkpoint", "ckpt/epoch-001.ckpt", "--out", "m.safetensors"],
-                                    cwd: dir)
+        let export = MPIHarness.run(
+            1, ["export", "--checkpoint", "ckpt/epoch-001.ckpt", "--out", "m.safetensors"],
+            cwd: dir)
         XCTAssertEqual(export.status, 0, export.text)
         let common = ["eval", "--weights", "m.safetensors", "--data", ReviewFixTests.data, "--cache-dir", "cache"]
         let plain = MPIHarness.run(1, common + ["--report", "e.json"], cwd: dir)
@@ -82,8 +89,10 @@ final class ReviewFixTests: XCTestCase {
         XCTAssertEqual(try json("\(dir)/e.json")["model"] as? String, "convnet")
         let contradicting = MPIHarness.run(1, common + ["--model", "vgg_small"], cwd: dir)
         XCTAssertNotEqual(contradicting.status, 0)
-        XCTAssertTrue(contradicting.text.contains("--model vgg_small contradicts m.safetensors, whose metadata says "
-                                                      + "model convnet"), contradicting.text)
+        XCTAssertTrue(
+            contradicting.text.contains(
+                "--model vgg_small contradicts m.safetensors, whose metadata says "
+                    + "model convnet"), contradicting.text)
     }
 
     /// A fresh run in a used --save keeps the earlier metrics file and starts its own; `plot` writes beside it.
@@ -97,8 +106,9 @@ final class ReviewFixTests: XCTestCase {
         XCTAssertEqual(try MetricRecord.read("\(dir)/ckpt/metrics.jsonl").compactMap(\.epoch), [1])
         let resumed = train(1, ["--epochs", "2", "--resume-latest"], dir: dir)
         XCTAssertEqual(resumed.status, 0, resumed.text)
-        XCTAssertEqual(try MetricRecord.read("\(dir)/ckpt/metrics.jsonl").compactMap(\.epoch), [1, 2],
-                       "a resumed run appends")
+        XCTAssertEqual(
+            try MetricRecord.read("\(dir)/ckpt/metrics.jsonl").compactMap(\.epoch), [1, 2],
+            "a resumed run appends")
         try FileManager.default.removeItem(atPath: "\(dir)/ckpt/curves.png")
         let elsewhere = MPIHarness.tempDir("plot-cwd")
         let plot = MPIHarness.run(1, ["plot", "\(dir)/ckpt/metrics.jsonl"], cwd: elsewhere)
@@ -122,15 +132,18 @@ final class ReviewFixTests: XCTestCase {
             XCTAssertTrue(out.text.contains(message), "\(args): expected '\(message)' in \(out.text.suffix(600))")
         }
         XCTAssertEqual(train(1, ["--epochs", "1", "--save", "\(dir)/single"], dir: dir).status, 0)
-        let export = MPIHarness.run(1, ["export", "--checkpoint", "single/epoch-001.ckpt", "--out", "w.safetensors"],
-                                    cwd: dir)
+        let export = MPIHarness.run(
+            1, ["export", "--checkpoint", "single/epoch-001.ckpt", "--out", "w.safetensors"],
+            cwd: dir)
         XCTAssertEqual(export.status, 0, export.text)
-        let out = train(2, ["--epochs", "1", "--ensemble", "2", "--init-from", "w.safetensors", "--progress", "lines"],
-                        dir: dir)
+        let out = train(
+            2, ["--epochs", "1", "--ensemble", "2", "--init-from", "w.safetensors", "--progress", "lines"],
+            dir: dir)
         XCTAssertEqual(out.status, 0, out.text)
         for m in 0..<2 {
             XCTAssertTrue(out.text.contains("[member \(m)] initialised from w.safetensors"), out.text)
-            XCTAssertTrue(out.text.contains("[member \(m)] epoch 1/1    "), "progress lines name the member: \(out.text)")
+            XCTAssertTrue(
+                out.text.contains("[member \(m)] epoch 1/1    "), "progress lines name the member: \(out.text)")
             for picture in ["curves.png", "confusion.png", "mistakes.png"] {
                 XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/ckpt/member-\(m)/\(picture)"), picture)
             }
@@ -143,9 +156,13 @@ final class ReviewFixTests: XCTestCase {
         let dir = MPIHarness.tempDir("odd")
         ReviewFixTests.oddDataset("\(dir)/odd")
         for crop in ["whole", "roi"] {
-            let out = MPIHarness.run(2, ["train", "--data", "\(dir)/odd", "--cache-dir", "cache", "--save", "ckpt",
-                                         "--epochs", "1", "--batch-size", "4", "--model", "convnet", "--crop", crop,
-                                         "--progress", "off"], cwd: dir)
+            let out = MPIHarness.run(
+                2,
+                [
+                    "train", "--data", "\(dir)/odd", "--cache-dir", "cache", "--save", "ckpt",
+                    "--epochs", "1", "--batch-size", "4", "--model", "convnet", "--crop", crop,
+                    "--progress", "off",
+                ], cwd: dir)
             XCTAssertEqual(out.status, 0, "--crop \(crop): \(out.text)")
         }
         let checkpoint = "ckpt/epoch-001.ckpt"
@@ -163,7 +180,10 @@ final class ReviewFixTests: XCTestCase {
             (["plot", "missing.jsonl"], "missing.jsonl: cannot read metrics file"),
             (["eval", "--ensemble", "ckpt/metrics.jsonl"], "not an ensemble manifest"),
             (["eval", "--weights", checkpoint], "header length"),
-            (["train", "--data", "\(dir)/odd", "--val-fraction", "0.99", "--save", "v"], "training images are too few"),
+            (
+                ["train", "--data", "\(dir)/odd", "--val-fraction", "0.99", "--save", "v"],
+                "training images are too few"
+            ),
         ]
         for (args, message) in cases {
             let out = MPIHarness.run(1, args, cwd: dir)
@@ -190,8 +210,9 @@ final class ReviewFixTests: XCTestCase {
                     csv += "\(name);\(w);\(h);\(roi);\(c)\n"
                 }
             }
-            FileManager.default.createFile(atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv",
-                                           contents: Data(csv.utf8))
+            FileManager.default.createFile(
+                atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv",
+                contents: Data(csv.utf8))
         }
     }
 }

@@ -1,11 +1,13 @@
 import Foundation
 import XCTest
+
 @testable import DistTrain
 
 final class TrainConfigTests: XCTestCase {
     /// A configuration an older checkpoint wrote, without the keys added since.
     func testOlderConfigsWithoutNewerKeysStillDecode() throws {
-        let old = #"{"config":{"data":"d","model":"vgg_small","epochs":6,"seed":3,"lr":0.02},"modelDescription":"m","#
+        let old =
+            #"{"config":{"data":"d","model":"vgg_small","epochs":6,"seed":3,"lr":0.02},"modelDescription":"m","#
             + #""epoch":1,"step":2,"parameterCount":0,"bufferCount":0,"optimizer":"sgd","optimizerScalars":{},"#
             + #""optimizerTensorNames":[],"mean":[0,0,0],"std":[1,1,1]}"#
         let c = try Checkpoint.Header.decode(old, path: "old").config

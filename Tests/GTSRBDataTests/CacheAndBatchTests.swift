@@ -1,5 +1,6 @@
-import XCTest
 import TorchNN
+import XCTest
+
 @testable import GTSRBData
 
 final class CacheAndBatchTests: XCTestCase {
@@ -12,7 +13,8 @@ final class CacheAndBatchTests: XCTestCase {
         XCTAssertTrue(m1.contains("built"))
         XCTAssertEqual(c1.count, 8)
         XCTAssertEqual(c1.image(3), try ImageReader.read(path: recs[3].path))
-        XCTAssertEqual(c1.labels, recs.map(\.label)); XCTAssertEqual(c1.tracks, recs.map(\.track))
+        XCTAssertEqual(c1.labels, recs.map(\.label))
+        XCTAssertEqual(c1.tracks, recs.map(\.track))
         XCTAssertTrue(try DecodedCache.open(recs, crop: .whole, skipBad: false, path: path).1.contains("valid"))
 
         // A changed source file makes the cache stale.
@@ -42,7 +44,8 @@ final class CacheAndBatchTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("00000_00001.ppm") && "\(e)".contains("truncated"), "\(e)")
         }
         let r = try DecodedCache.build(recs, crop: .whole, skipBad: true, to: "\(root)/c")
-        XCTAssertEqual(r.decoded, 3); XCTAssertEqual(r.skipped.count, 1)
+        XCTAssertEqual(r.decoded, 3)
+        XCTAssertEqual(r.skipped.count, 1)
     }
 
     func testShardsCoverEverySampleOncePerEpoch() {
@@ -65,13 +68,22 @@ final class CacheAndBatchTests: XCTestCase {
     }
 
     func testTrackSplitHoldsOutWholeTracks() {
-        var labels: [Int] = [], tracks: [Int] = []
-        for c in 0..<5 { for t in 0..<10 { for _ in 0..<3 { labels.append(c); tracks.append(t) } } }
+        var labels: [Int] = []
+        var tracks: [Int] = []
+        for c in 0..<5 {
+            for t in 0..<10 {
+                for _ in 0..<3 {
+                    labels.append(c)
+                    tracks.append(t)
+                }
+            }
+        }
         let (train, val) = TrackSplit.split(labels: labels, tracks: tracks, fraction: 0.1, seed: 3)
         XCTAssertEqual(Set(train).intersection(val).count, 0)
         XCTAssertEqual(train.count + val.count, labels.count)
         XCTAssertEqual(val.count, 5 * 1 * 3, "one track of ten per class")
-        let trainKeys = Set(train.map { "\(labels[$0])/\(tracks[$0])" }), valKeys = Set(val.map { "\(labels[$0])/\(tracks[$0])" })
+        let trainKeys = Set(train.map { "\(labels[$0])/\(tracks[$0])" })
+        let valKeys = Set(val.map { "\(labels[$0])/\(tracks[$0])" })
         XCTAssertTrue(trainKeys.isDisjoint(with: valKeys), "no track is in both")
         XCTAssertEqual(TrackSplit.split(labels: labels, tracks: tracks, fraction: 0.1, seed: 3).validation, val)
         XCTAssertNotEqual(TrackSplit.split(labels: labels, tracks: tracks, fraction: 0.1, seed: 4).validation, val)
@@ -100,7 +112,9 @@ final class CacheAndBatchTests: XCTestCase {
         let out = UnsafeMutablePointer<Float>.allocate(capacity: 3 * 48 * 48)
         defer { out.deallocate() }
         var rng = RandomGenerator(seed: 1)
-        flat.pixels.withUnsafeBufferPointer { aug.apply($0.baseAddress!, width: 17, height: 23, train: false, rng: &rng, into: out) }
+        flat.pixels.withUnsafeBufferPointer {
+            aug.apply($0.baseAddress!, width: 17, height: 23, train: false, rng: &rng, into: out)
+        }
         for i in 0..<(3 * 48 * 48) { XCTAssertEqual(out[i], 128.0 / 255, accuracy: 1e-4) }
     }
 

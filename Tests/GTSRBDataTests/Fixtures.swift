@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import GTSRBData
 
 /// Small GTSRB folders written by the tests themselves (no committed image blobs).
@@ -10,11 +11,13 @@ enum Fixtures {
     }
 
     static func image(_ w: Int, _ h: Int, seed: Int) -> RGBImage {
-        RGBImage(width: w, height: h, pixels: (0..<(w * h * 3)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &* 17) })
+        RGBImage(
+            width: w, height: h, pixels: (0..<(w * h * 3)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ seed &* 17) })
     }
 
     static func write(_ bytes: [UInt8], _ path: String) {
-        try! FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try! FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
@@ -37,12 +40,16 @@ enum Fixtures {
     /// Official test layout with `GT-final_test.csv` (labelled) or only `GT-final_test.test.csv`.
     static func officialTest(_ root: String, count: Int = 5, labelled: Bool = true) {
         let dir = "\(root)/GTSRB/Final_Test/Images"
-        var csv = labelled ? "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n" : "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2\n"
+        var csv =
+            labelled
+            ? "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
+            : "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2\n"
         for i in 0..<count {
             let name = String(format: "%05d.ppm", i)
             write(PPMReader.encode(image(16, 18, seed: i)), "\(dir)/\(name)")
             csv += "\(name);16;18;1;1;14;16" + (labelled ? ";\(i % 3)" : "") + "\n"
         }
-        write(Array(csv.utf8), labelled ? "\(root)/GTSRB/Final_Test/GT-final_test.csv" : "\(dir)/GT-final_test.test.csv")
+        write(
+            Array(csv.utf8), labelled ? "\(root)/GTSRB/Final_Test/GT-final_test.csv" : "\(dir)/GT-final_test.test.csv")
     }
 }

@@ -2,6 +2,7 @@ import DurableIO
 import Foundation
 import TorchNN
 import XCTest
+
 @testable import GTSRBData
 
 /// Seeded mutation fuzzing of the readers: thousands of mutated inputs must give an image / table /
@@ -11,7 +12,10 @@ final class FuzzTests: XCTestCase {
     static func mutate(_ seed: [UInt8], _ rng: inout RandomGenerator) -> [UInt8] {
         var b = seed
         for _ in 0..<(1 + rng.below(4)) {
-            guard !b.isEmpty else { b = [UInt8(rng.below(256))]; continue }
+            guard !b.isEmpty else {
+                b = [UInt8(rng.below(256))]
+                continue
+            }
             let i = rng.below(b.count)
             switch rng.below(6) {
             case 0: b[i] ^= UInt8(1 << rng.below(8))
@@ -27,21 +31,31 @@ final class FuzzTests: XCTestCase {
 
     func testPPMDecoder() {
         var rng = RandomGenerator(seed: 101)
-        let seeds = [PPMReader.encode(Fixtures.image(5, 4, seed: 1)), Array("P3\n# c\n2 2\n255\n1 2 3 4 5 6 7 8 9 10 11 12\n".utf8)]
-        var ok = 0, rejected = 0
+        let seeds = [
+            PPMReader.encode(Fixtures.image(5, 4, seed: 1)),
+            Array("P3\n# c\n2 2\n255\n1 2 3 4 5 6 7 8 9 10 11 12\n".utf8),
+        ]
+        var ok = 0
+        var rejected = 0
         for n in 0..<4000 {
             let input = FuzzTests.mutate(seeds[n % 2], &rng)
             do {
                 let img = try PPMReader.decode(input, path: "fuzz.ppm")
-                XCTAssertEqual(img.pixels.count, img.width * img.height * 3); ok += 1
-            } catch let e as FileError { XCTAssertEqual(e.path, "fuzz.ppm"); rejected += 1 } catch { XCTFail("\(error)") }
+                XCTAssertEqual(img.pixels.count, img.width * img.height * 3)
+                ok += 1
+            } catch let e as FileError {
+                XCTAssertEqual(e.path, "fuzz.ppm")
+                rejected += 1
+            } catch { XCTFail("\(error)") }
         }
-        XCTAssertGreaterThan(rejected, 100); XCTAssertGreaterThan(ok, 100)
+        XCTAssertGreaterThan(rejected, 100)
+        XCTAssertGreaterThan(ok, 100)
     }
 
     func testCSVParser() {
         var rng = RandomGenerator(seed: 102)
-        let seed = Array("Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\r\n00000_00000.ppm;29;30;5;6;24;25;0\r\n".utf8)
+        let seed = Array(
+            "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\r\n00000_00000.ppm;29;30;5;6;24;25;0\r\n".utf8)
         for _ in 0..<3000 {
             let text = String(decoding: FuzzTests.mutate(seed, &rng), as: UTF8.self)
             if let t = try? CSVTable(text: text, path: "fuzz.csv"), let c = t.optionalColumn("ClassId") {

@@ -1,9 +1,13 @@
 import XCTest
+
 @testable import GTSRBData
 
 final class LayoutTests: XCTestCase {
     func error(_ body: () throws -> Void) -> String {
-        do { try body(); return "no error" } catch { return "\(error)" }
+        do {
+            try body()
+            return "no error"
+        } catch { return "\(error)" }
     }
 
     func testOfficialTrainingAndLabelledTest() throws {
@@ -50,13 +54,16 @@ final class LayoutTests: XCTestCase {
         Fixtures.write(Array(train.utf8), "\(root)/Train.csv")
         try FileManager.default.createDirectory(atPath: "\(root)/Test", withIntermediateDirectories: true)
         try PNGCodec.write(Fixtures.image(6, 7, seed: 9), path: "\(root)/Test/00000.png")
-        Fixtures.write(Array("Width,Height,Roi.X1,Roi.Y1,Roi.X2,Roi.Y2,ClassId,Path\n6,7,1,1,4,5,1,Test/00000.png\n".utf8), "\(root)/Test.csv")
+        Fixtures.write(
+            Array("Width,Height,Roi.X1,Roi.Y1,Roi.X2,Roi.Y2,ClassId,Path\n6,7,1,1,4,5,1,Test/00000.png\n".utf8),
+            "\(root)/Test.csv")
         let l = try GTSRBLayout(root: root)
         XCTAssertEqual(l.train?.count, 4)
         XCTAssertEqual(l.train![1].track, 1)
         XCTAssertEqual(l.test?.first?.label, 1)
         let img = try DecodedCache.decode(l.train![0], crop: .roi)
-        XCTAssertEqual(img.width, 4); XCTAssertEqual(img.height, 5)
+        XCTAssertEqual(img.width, 4)
+        XCTAssertEqual(img.height, 5)
     }
 
     func testROICropIsScaledToTheFilesRealSize() throws {
@@ -66,7 +73,8 @@ final class LayoutTests: XCTestCase {
         let r = try GTSRBLayout(root: root).train![0]
         XCTAssertEqual(try DecodedCache.decode(r, crop: .whole).width, 20)
         let c = try DecodedCache.decode(r, crop: .roi)
-        XCTAssertEqual(c.width, 16); XCTAssertEqual(c.height, 16)
+        XCTAssertEqual(c.width, 16)
+        XCTAssertEqual(c.height, 16)
     }
 
     func testBadLayoutsNameTheFileAndLine() throws {

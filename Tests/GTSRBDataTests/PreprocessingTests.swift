@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import GTSRBData
 @testable import TorchNN
 
@@ -7,7 +8,12 @@ final class PreprocessingTests: XCTestCase {
     /// A planar RGB image of `plane` pixels whose pixel i is `rgb(i)`.
     func image(_ plane: Int, _ rgb: (Int) -> (Float, Float, Float)) -> [Float] {
         var img = [Float](repeating: 0, count: 3 * plane)
-        for i in 0..<plane { let (r, g, b) = rgb(i); img[i] = r; img[plane + i] = g; img[2 * plane + i] = b }
+        for i in 0..<plane {
+            let (r, g, b) = rgb(i)
+            img[i] = r
+            img[plane + i] = g
+            img[2 * plane + i] = b
+        }
         return img
     }
 
@@ -26,14 +32,18 @@ final class PreprocessingTests: XCTestCase {
         }
         // Four equally common grey levels go to 0, 1/3, 2/3, 1; a coloured pixel shifts R, G and B alike.
         var four = image(400) { i in
-            let y = Float(1 + i / 100) * 0.1, dg: Float = 0.05 * 0.299 / 0.587
+            let y = Float(1 + i / 100) * 0.1
+            let dg: Float = 0.05 * 0.299 / 0.587
             return i == 150 ? (y + 0.05, y - dg, y) : (y, y, y)  // pixel 150: coloured, luma 0.2
         }
         apply(.equalize, &four)
-        for (k, want) in ([0, 1.0 / 3, 2.0 / 3, 1] as [Float]).enumerated() { XCTAssertEqual(four[k * 100 + 20], want, accuracy: 1e-5) }
+        for (k, want) in ([0, 1.0 / 3, 2.0 / 3, 1] as [Float]).enumerated() {
+            XCTAssertEqual(four[k * 100 + 20], want, accuracy: 1e-5)
+        }
         XCTAssertEqual(four[150] - four[400 + 150], 0.05 + 0.05 * 0.299 / 0.587, accuracy: 1e-5, "R − G kept")
         XCTAssertEqual(four[400 + 150] - four[800 + 150], -0.05 * 0.299 / 0.587, accuracy: 1e-5, "G − B kept")
-        XCTAssertEqual(0.299 * four[150] + 0.587 * four[550] + 0.114 * four[950], 1.0 / 3, accuracy: 1e-5, "luma equalised")
+        XCTAssertEqual(
+            0.299 * four[150] + 0.587 * four[550] + 0.114 * four[950], 1.0 / 3, accuracy: 1e-5, "luma equalised")
     }
 
     func testStretchMapsTheLumaPercentilesToTheEnds() {
@@ -72,17 +82,23 @@ final class PreprocessingTests: XCTestCase {
         let src = Fixtures.image(30, 30, seed: 4)
         let plane = 48 * 48
         func run(_ aug: Augmenter) -> [Float] {
-            var out = [Float](repeating: 0, count: 3 * plane), rng = RandomGenerator(seed: 1)
+            var out = [Float](repeating: 0, count: 3 * plane)
+            var rng = RandomGenerator(seed: 1)
             src.pixels.withUnsafeBufferPointer { s in
-                out.withUnsafeMutableBufferPointer { aug.apply(s.baseAddress!, width: 30, height: 30, train: false, rng: &rng, into: $0.baseAddress!) }
+                out.withUnsafeMutableBufferPointer {
+                    aug.apply(s.baseAddress!, width: 30, height: 30, train: false, rng: &rng, into: $0.baseAddress!)
+                }
             }
             return out
         }
-        let mean: [Float] = [0.4, 0.5, 0.6], std: [Float] = [0.2, 0.25, 0.3]
+        let mean: [Float] = [0.4, 0.5, 0.6]
+        let std: [Float] = [0.2, 0.25, 0.3]
         for p in [Preprocessing.equalize, .stretch] {
             var expected = run(Augmenter(kind: .none, mean: [0, 0, 0], std: [1, 1, 1]))
             apply(p, &expected)
-            for c in 0..<3 { for i in 0..<plane { expected[c * plane + i] = (expected[c * plane + i] - mean[c]) / std[c] } }
+            for c in 0..<3 {
+                for i in 0..<plane { expected[c * plane + i] = (expected[c * plane + i] - mean[c]) / std[c] }
+            }
             let got = run(Augmenter(kind: .affine, mean: mean, std: std, preprocess: p))
             for i in 0..<(3 * plane) { XCTAssertEqual(got[i], expected[i], accuracy: 1e-4) }
             XCTAssertNotEqual(got, run(Augmenter(kind: .affine, mean: mean, std: std)), "\(p) changes the image")
@@ -92,7 +108,8 @@ final class PreprocessingTests: XCTestCase {
     func testChannelStatisticsFollowThePreprocessing() throws {
         let root = Fixtures.tempDir("prestats")
         Fixtures.officialTraining(root, classes: 2, tracks: 2, frames: 2, size: 24)
-        let (cache, _) = try DecodedCache.open(try GTSRBLayout(root: root).train!, crop: .whole, skipBad: false, path: "\(root)/c")
+        let (cache, _) = try DecodedCache.open(
+            try GTSRBLayout(root: root).train!, crop: .whole, skipBad: false, path: "\(root)/c")
         let idx = Array(0..<cache.count)
         let raw = Augmenter.channelStatistics(cache, idx)
         let eq = Augmenter.channelStatistics(cache, idx, preprocess: .equalize)

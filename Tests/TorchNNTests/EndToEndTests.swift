@@ -1,18 +1,25 @@
 import XCTest
+
 @testable import TorchNN
 
 /// vgg_small learns a few hundred generated 3×48×48 images of four classes (a coloured square in
 /// a class-specific quadrant on noise) to > 95 % training accuracy, scored in evaluate() mode.
 final class EndToEndTests: XCTestCase {
     func makeImages(_ n: Int, _ rng: inout RandomGenerator) -> (Tensor, Tensor) {
-        let x = Tensor(Shape(n, 3, 48, 48)), y = Tensor(Shape(n))
+        let x = Tensor(Shape(n, 3, 48, 48))
+        let y = Tensor(Shape(n))
         for i in 0..<n {
             let cls = i % 4
             y.data[i] = Float(cls)
             let img = x.data + i * 3 * 48 * 48
             for k in 0..<(3 * 48 * 48) { img[k] = rng.uniform(-0.5, 0.5) }
-            let ox = (cls % 2) * 24 + rng.below(8), oy = (cls / 2) * 24 + rng.below(8)
-            for c in 0..<3 { for yy in oy..<(oy + 14) { for xx in ox..<(ox + 14) { img[c * 2304 + yy * 48 + xx] += c == cls % 3 ? 1.5 : -1 } } }
+            let ox = (cls % 2) * 24 + rng.below(8)
+            let oy = (cls / 2) * 24 + rng.below(8)
+            for c in 0..<3 {
+                for yy in oy..<(oy + 14) {
+                    for xx in ox..<(ox + 14) { img[c * 2304 + yy * 48 + xx] += c == cls % 3 ? 1.5 : -1 }
+                }
+            }
         }
         return (x, y)
     }
@@ -25,7 +32,8 @@ final class EndToEndTests: XCTestCase {
         let (params, grads) = model.getParameters()
         let sgd = SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true)
         let batch = 32
-        let xb = Tensor(Shape(batch, 3, 48, 48)), yb = Tensor(Shape(batch))
+        let xb = Tensor(Shape(batch, 3, 48, 48))
+        let yb = Tensor(Shape(batch))
         for epoch in 0..<4 {
             var shuffle = RandomGenerator(seed: UInt64(epoch))
             let order = shuffle.permutation(256)

@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TorchNN
 
 /// A finite-difference check for every module and criterion, batched and unbatched, several shapes.
@@ -18,9 +19,11 @@ final class GradientCheckTests: XCTestCase {
     func testSpatialConvolution() {
         var rng = RandomGenerator(seed: seed + 1)
         // (nIn, nOut, kW, kH, dW, dH, padW, padH, N, H, W)
-        let cases = [(2, 3, 3, 3, 1, 1, 1, 1, 2, 5, 6), (3, 2, 3, 3, 2, 2, 0, 0, 2, 7, 7),
-                     (1, 2, 2, 3, 1, 2, 2, 1, 3, 5, 4), (2, 4, 1, 1, 1, 1, 0, 0, 2, 3, 3),
-                     (2, 2, 3, 2, 2, 1, 2, 2, 1, 6, 5)]
+        let cases = [
+            (2, 3, 3, 3, 1, 1, 1, 1, 2, 5, 6), (3, 2, 3, 3, 2, 2, 0, 0, 2, 7, 7),
+            (1, 2, 2, 3, 1, 2, 2, 1, 3, 5, 4), (2, 4, 1, 1, 1, 1, 0, 0, 2, 3, 3),
+            (2, 2, 3, 2, 2, 1, 2, 2, 1, 6, 5),
+        ]
         for c in cases {
             let m = SpatialConvolution(c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, rng: &rng)
             GradientChecker.check(m, input: GradientChecker.random(Shape(c.8, c.0, c.9, c.10), &rng), seed: seed)
@@ -50,9 +53,11 @@ final class GradientCheckTests: XCTestCase {
             let m = SpatialMaxPooling(k, k, d, d, pad, pad)
             GradientChecker.check(m, input: GradientChecker.distinct(Shape(2, 3, 6, 7), &rng), seed: seed)
         }
-        GradientChecker.check(SpatialMaxPooling(2, 2), input: GradientChecker.distinct(Shape(2, 4, 4), &rng), seed: seed)
+        GradientChecker.check(
+            SpatialMaxPooling(2, 2), input: GradientChecker.distinct(Shape(2, 4, 4), &rng), seed: seed)
         // Rows of 18 windows: two groups of eight on the SIMD path, two on the scalar one.
-        GradientChecker.check(SpatialMaxPooling(2, 2, 2, 2), input: GradientChecker.distinct(Shape(2, 2, 4, 37), &rng), seed: seed)
+        GradientChecker.check(
+            SpatialMaxPooling(2, 2, 2, 2), input: GradientChecker.distinct(Shape(2, 2, 4, 37), &rng), seed: seed)
     }
 
     func testBatchNormalizationTrainingAndEvaluate() {
@@ -77,7 +82,8 @@ final class GradientCheckTests: XCTestCase {
         var rng = RandomGenerator(seed: seed + 6)
         for m in [ReLU(), Sigmoid(), Tanh()] as [Module] {
             GradientChecker.check(m, input: GradientChecker.random(Shape(3, 7), &rng, awayFromZero: true), seed: seed)
-            GradientChecker.check(m, input: GradientChecker.random(Shape(2, 3, 4, 4), &rng, awayFromZero: true), seed: seed)
+            GradientChecker.check(
+                m, input: GradientChecker.random(Shape(2, 3, 4, 4), &rng, awayFromZero: true), seed: seed)
         }
     }
 
@@ -85,7 +91,8 @@ final class GradientCheckTests: XCTestCase {
         var rng = RandomGenerator(seed: seed + 7)
         let m = Dropout(0.3, seed: 9)
         let start = m.generator
-        GradientChecker.check(m, input: GradientChecker.random(Shape(4, 10), &rng), seed: seed, prepare: { m.generator = start })
+        GradientChecker.check(
+            m, input: GradientChecker.random(Shape(4, 10), &rng), seed: seed, prepare: { m.generator = start })
     }
 
     func testViewSoftMaxLogSoftMax() {
@@ -120,23 +127,36 @@ final class GradientCheckTests: XCTestCase {
         let lsm = LogSoftMax().forward(logits).clone()
         let target = Tensor(Shape(5), values: [0, 3, 1, 1, 2])
         GradientChecker.check(ClassNLLCriterion(), input: lsm, target: target, seed: seed)
-        GradientChecker.check(ClassNLLCriterion(weights: [1, 2, 0.5, 3], sizeAverage: true), input: lsm, target: target, seed: seed)
+        GradientChecker.check(
+            ClassNLLCriterion(weights: [1, 2, 0.5, 3], sizeAverage: true), input: lsm, target: target, seed: seed)
         GradientChecker.check(ClassNLLCriterion(sizeAverage: false), input: lsm, target: target, seed: seed)
         GradientChecker.check(CrossEntropyCriterion(), input: logits, target: target, seed: seed)
-        GradientChecker.check(CrossEntropyCriterion(), input: GradientChecker.random(Shape(4), &rng), target: Tensor(Shape(1), values: [2]), seed: seed)
+        GradientChecker.check(
+            CrossEntropyCriterion(), input: GradientChecker.random(Shape(4), &rng),
+            target: Tensor(Shape(1), values: [2]), seed: seed)
         let y = GradientChecker.random(Shape(3, 2), &rng)
         GradientChecker.check(MSECriterion(), input: GradientChecker.random(Shape(3, 2), &rng), target: y, seed: seed)
-        GradientChecker.check(MSECriterion(sizeAverage: false), input: GradientChecker.random(Shape(3, 2), &rng), target: y, seed: seed)
+        GradientChecker.check(
+            MSECriterion(sizeAverage: false), input: GradientChecker.random(Shape(3, 2), &rng), target: y, seed: seed)
     }
 
     func testCheckerCatchesAWrongGradient() {
         // A module whose backward is wrong by a factor must fail the check.
         final class WrongScale: Module {
-            override func updateOutput(_ input: Tensor) -> Tensor { output.resize(input.shape); for i in 0..<input.count { output.data[i] = 2 * input.data[i] }; return output }
-            override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor { gradInput.resize(input.shape); for i in 0..<input.count { gradInput.data[i] = 1.5 * gradOutput.data[i] }; return gradInput }
+            override func updateOutput(_ input: Tensor) -> Tensor {
+                output.resize(input.shape)
+                for i in 0..<input.count { output.data[i] = 2 * input.data[i] }
+                return output
+            }
+            override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
+                gradInput.resize(input.shape)
+                for i in 0..<input.count { gradInput.data[i] = 1.5 * gradOutput.data[i] }
+                return gradInput
+            }
         }
         var rng = RandomGenerator(seed: seed)
-        let errors = GradientChecker.worstErrors(WrongScale(), input: GradientChecker.random(Shape(4), &rng), seed: seed)
+        let errors = GradientChecker.worstErrors(
+            WrongScale(), input: GradientChecker.random(Shape(4), &rng), seed: seed)
         XCTAssertGreaterThan(errors[0].worst, GradientChecker.tolerance)
     }
 }

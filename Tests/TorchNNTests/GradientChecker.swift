@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TorchNN
 
 /// Finite-difference checks in the style of Torch's `nn.Jacobian`: the loss is Σ r ⊙ module(x) for a fixed
@@ -31,17 +32,23 @@ enum GradientChecker {
 
     /// Checks dLoss/dInput and dLoss/dParameters of `module` at `input`.
     /// `prepare` runs before every forward (e.g. to replay a Dropout mask).
-    static func check(_ module: Module, input: Tensor, seed: UInt64, h: Float = GradientChecker.h, prepare: () -> Void = {},
-                      file: StaticString = #filePath, line: UInt = #line) {
+    static func check(
+        _ module: Module, input: Tensor, seed: UInt64, h: Float = GradientChecker.h, prepare: () -> Void = {},
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         for (what, worst, index) in worstErrors(module, input: input, seed: seed, h: h, prepare: prepare) {
-            XCTAssertLessThan(worst, tolerance, "\(module.typeName): \(what) gradient off at index \(index) (seed \(seed))",
-                              file: file, line: line)
+            XCTAssertLessThan(
+                worst, tolerance, "\(module.typeName): \(what) gradient off at index \(index) (seed \(seed))",
+                file: file, line: line)
         }
     }
 
     /// The worst relative error of the input and parameter gradients, with its index.
-    static func worstErrors(_ module: Module, input: Tensor, seed: UInt64, h: Float = GradientChecker.h, prepare: () -> Void = {})
-        -> [(what: String, worst: Float, index: Int)] {
+    static func worstErrors(
+        _ module: Module, input: Tensor, seed: UInt64, h: Float = GradientChecker.h, prepare: () -> Void = {}
+    )
+        -> [(what: String, worst: Float, index: Int)]
+    {
         var rng = RandomGenerator(seed: seed)
         let (params, grads) = module.getParameters()
         prepare()
@@ -62,15 +69,21 @@ enum GradientChecker {
 
         func compare(_ x: Tensor, _ analytic: Tensor, _ what: String) -> (String, Float, Int) {
             let stride = max(1, x.count / 300)
-            var worst: Float = 0, worstIndex = 0
+            var worst: Float = 0
+            var worstIndex = 0
             for i in Swift.stride(from: 0, to: x.count, by: stride) {
                 let saved = x.data[i]
-                x.data[i] = saved + h; let lp = loss()
-                x.data[i] = saved - h; let lm = loss()
+                x.data[i] = saved + h
+                let lp = loss()
+                x.data[i] = saved - h
+                let lm = loss()
                 x.data[i] = saved
                 let numeric = Float((lp - lm) / Double(2 * h))
                 let e = relError(numeric, analytic.data[i])
-                if e > worst { worst = e; worstIndex = i }
+                if e > worst {
+                    worst = e
+                    worstIndex = i
+                }
             }
             return (what, worst, worstIndex)
         }
@@ -80,15 +93,19 @@ enum GradientChecker {
     }
 
     /// Checks dLoss/dInput of a criterion.
-    static func check(_ criterion: Criterion, input: Tensor, target: Tensor, seed: UInt64,
-                      file: StaticString = #filePath, line: UInt = #line) {
+    static func check(
+        _ criterion: Criterion, input: Tensor, target: Tensor, seed: UInt64,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         criterion.forward(input, target)
         let g = criterion.backward(input, target).clone()
         var worst: Float = 0
         for i in 0..<input.count {
             let saved = input.data[i]
-            input.data[i] = saved + h; let lp = Double(criterion.forward(input, target))
-            input.data[i] = saved - h; let lm = Double(criterion.forward(input, target))
+            input.data[i] = saved + h
+            let lp = Double(criterion.forward(input, target))
+            input.data[i] = saved - h
+            let lm = Double(criterion.forward(input, target))
             input.data[i] = saved
             worst = max(worst, relError(Float((lp - lm) / Double(2 * h)), g.data[i]))
         }

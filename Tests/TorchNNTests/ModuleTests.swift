@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TorchNN
 
 final class ModuleTests: XCTestCase {
@@ -16,23 +17,32 @@ final class ModuleTests: XCTestCase {
         let gi = m.backward(x, go)
         let (oH, oW) = (h / 2, w / 2)
         var expected = [Float](repeating: 0, count: x.count)
-        for p in 0..<(n * c) { for oh in 0..<oH { for ow in 0..<oW {
-            var best = -Float.infinity, at = 0
-            for (dh, dw) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-                let k = p * h * w + (2 * oh + dh) * w + 2 * ow + dw
-                if x.data[k] > best { best = x.data[k]; at = k }
+        for p in 0..<(n * c) {
+            for oh in 0..<oH {
+                for ow in 0..<oW {
+                    var best = -Float.infinity
+                    var at = 0
+                    for (dh, dw) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+                        let k = p * h * w + (2 * oh + dh) * w + 2 * ow + dw
+                        if x.data[k] > best {
+                            best = x.data[k]
+                            at = k
+                        }
+                    }
+                    let o = (p * oH + oh) * oW + ow
+                    XCTAssertEqual(y.data[o], best, "window \(o)")
+                    expected[at] += go.data[o]
+                }
             }
-            let o = (p * oH + oh) * oW + ow
-            XCTAssertEqual(y.data[o], best, "window \(o)")
-            expected[at] += go.data[o]
-        } } }
+        }
         XCTAssertEqual(gi.array, expected)
     }
 
     func testGetParametersFlatViewsBothWays() {
         var rng = RandomGenerator(seed: 3)
         let net = Sequential().add(Linear(3, 2, rng: &rng)).add(ReLU()).add(Linear(2, 4, rng: &rng))
-        let l1 = net.get(0) as! Linear, l2 = net.get(2) as! Linear
+        let l1 = net.get(0) as! Linear
+        let l2 = net.get(2) as! Linear
         let before = l1.weight.array + l1.bias.array + l2.weight.array + l2.bias.array
         let (p, g) = net.getParameters()
         XCTAssertEqual(p.count, 6 + 2 + 8 + 4)
@@ -52,7 +62,8 @@ final class ModuleTests: XCTestCase {
     func testAccGradParametersAccumulatesWithScale() {
         var rng = RandomGenerator(seed: 4)
         let l = Linear(2, 1, rng: &rng)
-        let x = Tensor(Shape(1, 2), values: [1, 2]), go = Tensor(Shape(1, 1), values: [1])
+        let x = Tensor(Shape(1, 2), values: [1, 2])
+        let go = Tensor(Shape(1, 1), values: [1])
         l.zeroGradParameters()
         l.forward(x)
         l.accGradParameters(x, go, scale: 1)
@@ -67,7 +78,8 @@ final class ModuleTests: XCTestCase {
         let x = Tensor(Shape(4, 2), values: [1, 10, 2, 20, 3, 30, 4, 40])
         let y = bn.forward(x).array
         // Training: each column normalised by its batch mean and biased variance.
-        let m0: Float = 2.5, v0: Float = 1.25
+        let m0: Float = 2.5
+        let v0: Float = 1.25
         XCTAssertEqual(y[0], (1 - m0) / v0.squareRoot(), accuracy: 1e-5)
         // Running statistics: momentum 0.1 towards the batch mean and the UNBIASED variance.
         XCTAssertEqual(bn.runningMean.data[0], 0.1 * 2.5, accuracy: 1e-6)
@@ -84,7 +96,8 @@ final class ModuleTests: XCTestCase {
         let y = d.forward(x).array
         XCTAssertTrue(y.allSatisfy { $0 == 0 || $0 == 2 }, "survivors are scaled by 1/(1-p)")
         let kept = y.filter { $0 == 2 }.count
-        XCTAssertGreaterThan(kept, 430); XCTAssertLessThan(kept, 570)
+        XCTAssertGreaterThan(kept, 430)
+        XCTAssertLessThan(kept, 570)
         d.evaluate()
         XCTAssertEqual(d.forward(x).array, x.array, "identity in evaluate()")
     }
@@ -133,7 +146,9 @@ final class ModuleTests: XCTestCase {
 
     func testTorchDescriptions() {
         var rng = RandomGenerator(seed: 1)
-        XCTAssertEqual(SpatialConvolution(3, 32, 3, 3, 1, 1, 1, 1, rng: &rng).description, "nn.SpatialConvolution(3 -> 32, 3x3, 1,1, 1,1)")
+        XCTAssertEqual(
+            SpatialConvolution(3, 32, 3, 3, 1, 1, 1, 1, rng: &rng).description,
+            "nn.SpatialConvolution(3 -> 32, 3x3, 1,1, 1,1)")
         XCTAssertEqual(SpatialConvolution(3, 8, 5, 5, rng: &rng).description, "nn.SpatialConvolution(3 -> 8, 5x5)")
         XCTAssertEqual(Linear(4608, 512, rng: &rng).description, "nn.Linear(4608 -> 512)")
         XCTAssertEqual(SpatialMaxPooling(2, 2, 2, 2).description, "nn.SpatialMaxPooling(2x2, 2,2)")
@@ -150,7 +165,8 @@ final class ModuleTests: XCTestCase {
         XCTAssertTrue(l.weight.array.allSatisfy { abs($0) <= bound })
         XCTAssertGreaterThan(l.weight.array.map(abs).max()!, 0.9 * bound)
         // Same seed, same numbers.
-        var a = RandomGenerator(seed: 77), b = RandomGenerator(seed: 77)
+        var a = RandomGenerator(seed: 77)
+        var b = RandomGenerator(seed: 77)
         XCTAssertEqual(Linear(5, 5, rng: &a).weight.array, Linear(5, 5, rng: &b).weight.array)
     }
 
@@ -162,7 +178,10 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(first, (0..<3).map { _ in again.next() })
         XCTAssertEqual(RandomGenerator(seed: 0).state.0, 0xE220_A839_7B1D_CDAF, "splitmix64's first output for seed 0")
         var u = RandomGenerator(seed: 1)
-        for _ in 0..<1000 { let v = u.uniform(); XCTAssertTrue(v >= 0 && v < 1) }
+        for _ in 0..<1000 {
+            let v = u.uniform()
+            XCTAssertTrue(v >= 0 && v < 1)
+        }
         var p = RandomGenerator(seed: 5)
         XCTAssertEqual(p.permutation(10).sorted(), Array(0..<10))
     }
@@ -183,11 +202,13 @@ final class ModuleTests: XCTestCase {
     }
 
     func testTutorialMLPSnippetLossFalls() {
-        // The tutorial: model:forward, criterion:forward/backward, model:zeroGradParameters, model:backward, updateParameters.
+        // The tutorial: model:forward, criterion:forward/backward, model:zeroGradParameters, model:backward,
+        // updateParameters.
         let mlp = ModelRegistry.make(.mlp, seed: 2)
         let criterion = MSECriterion()
         var rng = RandomGenerator(seed: 3)
-        let input = Tensor(Shape(100)), target = Tensor(Shape(2), values: [1, 0])
+        let input = Tensor(Shape(100))
+        let target = Tensor(Shape(2), values: [1, 0])
         for i in 0..<100 { input.data[i] = rng.uniform(-1, 1) }
         var losses: [Float] = []
         for _ in 0..<50 {
@@ -201,14 +222,18 @@ final class ModuleTests: XCTestCase {
     }
 
     func testInplaceReLUInsideSequentialMatchesOutOfPlace() {
-        var r1 = RandomGenerator(seed: 8), r2 = RandomGenerator(seed: 8)
+        var r1 = RandomGenerator(seed: 8)
+        var r2 = RandomGenerator(seed: 8)
         let a = Sequential().add(Linear(4, 6, rng: &r1)).add(ReLU(true)).add(Linear(6, 3, rng: &r1))
         let b = Sequential().add(Linear(4, 6, rng: &r2)).add(ReLU()).add(Linear(6, 3, rng: &r2))
         var rng = RandomGenerator(seed: 1)
-        let x = GradientChecker.random(Shape(5, 4), &rng), go = GradientChecker.random(Shape(5, 3), &rng)
-        let (_, ga) = a.getParameters(), (_, gb) = b.getParameters()
+        let x = GradientChecker.random(Shape(5, 4), &rng)
+        let go = GradientChecker.random(Shape(5, 3), &rng)
+        let (_, ga) = a.getParameters()
+        let (_, gb) = b.getParameters()
         XCTAssertEqual(a.forward(x).array, b.forward(x).array)
-        a.zeroGradParameters(); b.zeroGradParameters()
+        a.zeroGradParameters()
+        b.zeroGradParameters()
         XCTAssertEqual(a.backward(x, go).array, b.backward(x, go).array)
         XCTAssertEqual(ga.array, gb.array)
         GradientChecker.check(a, input: x, seed: 1)

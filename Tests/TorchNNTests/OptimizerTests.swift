@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TorchNN
 
 /// Each optimizer against three steps computed by hand from torch/optim's formulas, on
@@ -10,17 +11,25 @@ final class OptimizerTests: XCTestCase {
     func feval(_ x: Tensor) -> (loss: Float, grad: Tensor) {
         let g = Tensor(Shape(3))
         var f: Float = 0
-        for i in 0..<3 { g.data[i] = c[i] * x.data[i]; f += 0.5 * c[i] * x.data[i] * x.data[i] }
+        for i in 0..<3 {
+            g.data[i] = c[i] * x.data[i]
+            f += 0.5 * c[i] * x.data[i] * x.data[i]
+        }
         return (f, g)
     }
 
     func run(_ opt: Optimizer, steps: Int = 3) -> [[Float]] {
         let x = Tensor(Shape(3), values: x0)
-        return (0..<steps).map { _ in opt.step(x, feval); return x.array }
+        return (0..<steps).map { _ in
+            opt.step(x, feval)
+            return x.array
+        }
     }
 
     func assertClose(_ a: [[Float]], _ b: [[Double]], file: StaticString = #filePath, line: UInt = #line) {
-        for (ra, rb) in zip(a, b) { for (u, v) in zip(ra, rb) { XCTAssertEqual(Double(u), v, accuracy: 1e-5, file: file, line: line) } }
+        for (ra, rb) in zip(a, b) {
+            for (u, v) in zip(ra, rb) { XCTAssertEqual(Double(u), v, accuracy: 1e-5, file: file, line: line) }
+        }
     }
 
     /// Plain reference loops in Double, written from torch/optim's documentation.
@@ -60,12 +69,13 @@ final class OptimizerTests: XCTestCase {
         var buf: [Double]? = nil
         let ref = reference { x, g0, t in
             var g = g0
-            for i in 0..<3 { g[i] += 0.01 * x[i] }                         // weight decay first
+            for i in 0..<3 { g[i] += 0.01 * x[i] }  // weight decay first
             if let b = buf { buf = (0..<3).map { 0.9 * b[$0] + (1 - 0.3) * g[$0] } } else { buf = g }  // first: clone
             let clr = 0.1 / (1 + Double(t) * 0.5)
             for i in 0..<3 { x[i] -= clr * buf![i] }
         }
-        assertClose(run(SGD(learningRate: 0.1, learningRateDecay: 0.5, weightDecay: 0.01, momentum: 0.9, dampening: 0.3)), ref)
+        assertClose(
+            run(SGD(learningRate: 0.1, learningRateDecay: 0.5, weightDecay: 0.01, momentum: 0.9, dampening: 0.3)), ref)
     }
 
     func testSGDNesterov() {
@@ -82,11 +92,13 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testAdam() {
-        var m = [0.0, 0, 0], v = [0.0, 0, 0]
+        var m = [0.0, 0, 0]
+        var v = [0.0, 0, 0]
         let ref = reference { x, g, t0 in
             let t = Double(t0 + 1)
             for i in 0..<3 {
-                m[i] = 0.9 * m[i] + 0.1 * g[i]; v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
+                m[i] = 0.9 * m[i] + 0.1 * g[i]
+                v[i] = 0.999 * v[i] + 0.001 * g[i] * g[i]
                 let step = 0.01 * (1 - pow(0.999, t)).squareRoot() / (1 - pow(0.9, t))
                 x[i] -= step * m[i] / (v[i].squareRoot() + 1e-8)
             }
@@ -98,7 +110,10 @@ final class OptimizerTests: XCTestCase {
         var acc = [0.0, 0, 0]
         let ref = reference { x, g, t in
             let clr = 0.1 / (1 + Double(t) * 0.1)
-            for i in 0..<3 { acc[i] += g[i] * g[i]; x[i] -= clr * g[i] / (acc[i].squareRoot() + 1e-10) }
+            for i in 0..<3 {
+                acc[i] += g[i] * g[i]
+                x[i] -= clr * g[i] / (acc[i].squareRoot() + 1e-10)
+            }
         }
         assertClose(run(Adagrad(learningRate: 0.1, learningRateDecay: 0.1)), ref)
     }
@@ -106,7 +121,10 @@ final class OptimizerTests: XCTestCase {
     func testRMSprop() {
         var m = [0.0, 0, 0]
         let ref = reference { x, g, _ in
-            for i in 0..<3 { m[i] = 0.99 * m[i] + 0.01 * g[i] * g[i]; x[i] -= 0.01 * g[i] / (m[i].squareRoot() + 1e-8) }
+            for i in 0..<3 {
+                m[i] = 0.99 * m[i] + 0.01 * g[i] * g[i]
+                x[i] -= 0.01 * g[i] / (m[i].squareRoot() + 1e-8)
+            }
         }
         assertClose(run(RMSprop(learningRate: 0.01)), ref)
     }
@@ -116,15 +134,20 @@ final class OptimizerTests: XCTestCase {
         let x = Tensor(Shape(3), values: x0)
         let opt = LBFGS(learningRate: 1, maxIter: 1)
         opt.step(x, feval)
-        let g0 = (0..<3).map { c[$0] * x0[$0] }, t = min(1, 1 / g0.map(abs).reduce(0, +))
+        let g0 = (0..<3).map { c[$0] * x0[$0] }
+        let t = min(1, 1 / g0.map(abs).reduce(0, +))
         for i in 0..<3 { XCTAssertEqual(x.data[i], x0[i] - t * g0[i], accuracy: 1e-6) }
         // On a positive-definite quadratic it reaches the minimum.
         let c2: [Float] = [1, 2, 3]
         let y = Tensor(Shape(3), values: x0)
         let lb = LBFGS(learningRate: 1, maxIter: 50)
         let losses = lb.step(y) { y in
-            let g = Tensor(Shape(3)); var f: Float = 0
-            for i in 0..<3 { g.data[i] = c2[i] * y.data[i]; f += 0.5 * c2[i] * y.data[i] * y.data[i] }
+            let g = Tensor(Shape(3))
+            var f: Float = 0
+            for i in 0..<3 {
+                g.data[i] = c2[i] * y.data[i]
+                f += 0.5 * c2[i] * y.data[i] * y.data[i]
+            }
             return (f, g)
         }
         XCTAssertLessThan(losses.last!, 1e-6)
@@ -137,11 +160,15 @@ final class OptimizerTests: XCTestCase {
             { Adagrad(learningRate: 0.1) }, { RMSprop(learningRate: 0.01) }, { LBFGS(learningRate: 0.5, maxIter: 3) },
         ]
         for make in makers {
-            let a = make(), x = Tensor(Shape(3), values: x0)
-            a.step(x, feval); a.step(x, feval)
-            let b = make(), y = x.clone()
+            let a = make()
+            let x = Tensor(Shape(3), values: x0)
+            a.step(x, feval)
+            a.step(x, feval)
+            let b = make()
+            let y = x.clone()
             b.state = a.state
-            a.step(x, feval); b.step(y, feval)
+            a.step(x, feval)
+            b.step(y, feval)
             XCTAssertEqual(x.array, y.array, "\(a.name): restored state must give the identical next step")
             XCTAssertEqual(a.state, b.state)
         }

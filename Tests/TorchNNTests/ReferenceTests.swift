@@ -49,8 +49,10 @@ final class ReferenceTests: XCTestCase {
         return diff / max(scale, .leastNormalMagnitude)
     }
 
-    func assertClose(_ ours: Tensor, _ reference: Tensor, _ what: String, tolerance: Float = 1e-5,
-                     file: StaticString = #filePath, line: UInt = #line) {
+    func assertClose(
+        _ ours: Tensor, _ reference: Tensor, _ what: String, tolerance: Float = 1e-5,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         XCTAssertEqual(ours.count, reference.count, "\(what): size", file: file, line: line)
         let error = relativeError(ours.array, reference.array)
         XCTAssertLessThanOrEqual(error, tolerance, "\(what): relative error \(error)", file: file, line: line)
@@ -62,21 +64,25 @@ final class ReferenceTests: XCTestCase {
         let input = try f.tensor("input")
         assertClose(module.forward(input), try f.tensor("output"), "\(what) output", tolerance: tolerance)
         module.zeroGradParameters()
-        assertClose(module.backward(input, try f.tensor("grad_output")), try f.tensor("grad_input"),
-                    "\(what) gradInput", tolerance: tolerance)
+        assertClose(
+            module.backward(input, try f.tensor("grad_output")), try f.tensor("grad_input"),
+            "\(what) gradInput", tolerance: tolerance)
     }
 
     func testSpatialConvolutionBothPaths() throws {
-        let names = ["conv_1plane_5x3_s1_p0", "conv_3planes_3x3_s2_p1", "conv_3planes_3x5_s1_p2",
-                     "conv_3planes_4x2_s2x1_p1x0", "conv_8planes_3x3_s1_p1", "conv_16planes_3x3_s1_p0",
-                     "conv_8planes_3x3_s1_p2"]
+        let names = [
+            "conv_1plane_5x3_s1_p0", "conv_3planes_3x3_s2_p1", "conv_3planes_3x5_s1_p2",
+            "conv_3planes_4x2_s2x1_p1x0", "conv_8planes_3x3_s1_p1", "conv_16planes_3x3_s1_p0",
+            "conv_8planes_3x3_s1_p2",
+        ]
         var winogradCases = 0
         for name in names {
             let f = try Fixture(name)
             for winograd in [true, false] {
                 var rng = RandomGenerator(seed: 1)
-                let conv = SpatialConvolution(f.int("nInputPlane"), f.int("nOutputPlane"), f.int("kW"), f.int("kH"),
-                                              f.int("dW"), f.int("dH"), f.int("padW"), f.int("padH"), rng: &rng)
+                let conv = SpatialConvolution(
+                    f.int("nInputPlane"), f.int("nOutputPlane"), f.int("kW"), f.int("kH"),
+                    f.int("dW"), f.int("dH"), f.int("padW"), f.int("padH"), rng: &rng)
                 conv.allowsWinograd = winograd
                 conv.weight.copy(from: try f.tensor("weight"))
                 conv.bias.copy(from: try f.tensor("bias"))
@@ -107,7 +113,8 @@ final class ReferenceTests: XCTestCase {
             let f = try Fixture(name)
             var rng = RandomGenerator(seed: 1)
             let n = f.int("nOutput")
-            let bn: BatchNormalization = name.hasPrefix("batchnorm2d")
+            let bn: BatchNormalization =
+                name.hasPrefix("batchnorm2d")
                 ? SpatialBatchNormalization(n, eps: f.float("eps"), momentum: f.float("momentum"), rng: &rng)
                 : BatchNormalization(n, eps: f.float("eps"), momentum: f.float("momentum"), rng: &rng)
             bn.weight.copy(from: try f.tensor("weight"))
@@ -130,8 +137,9 @@ final class ReferenceTests: XCTestCase {
     func testSpatialMaxPoolingWithOverlapAndPadding() throws {
         for name in ["maxpool_3x3_s2_p1", "maxpool_2x2_s2", "maxpool_3x2_s1x2_p1x0"] {
             let f = try Fixture(name)
-            let pool = SpatialMaxPooling(f.int("kW"), f.int("kH"), f.int("dW"), f.int("dH"), f.int("padW"),
-                                         f.int("padH"))
+            let pool = SpatialMaxPooling(
+                f.int("kW"), f.int("kH"), f.int("dW"), f.int("dH"), f.int("padW"),
+                f.int("padH"))
             try checkLayer(pool, f, name)
         }
     }

@@ -1,14 +1,19 @@
 import Foundation
 import XCTest
+
 @testable import TorchNN
 
 final class SafeTensorsTests: XCTestCase {
     func reason(_ bytes: [UInt8]) -> String {
-        do { _ = try SafeTensors.decode(bytes, path: "f.safetensors"); return "no error" } catch { return "\(error)" }
+        do {
+            _ = try SafeTensors.decode(bytes, path: "f.safetensors")
+            return "no error"
+        } catch { return "\(error)" }
     }
 
     func testRoundTripOfAModel() throws {
-        let a = ModelRegistry.make(.vggSmall, seed: 3), b = ModelRegistry.make(.vggSmall, seed: 4)
+        let a = ModelRegistry.make(.vggSmall, seed: 3)
+        let b = ModelRegistry.make(.vggSmall, seed: 4)
         let bytes = try SafeTensors.encode(StateDict.export(a), metadata: ["mean": "0.1,0.2,0.3"])
         let (tensors, meta) = try SafeTensors.decode(bytes, path: "m")
         XCTAssertEqual(meta["mean"], "0.1,0.2,0.3")
@@ -22,39 +27,62 @@ final class SafeTensorsTests: XCTestCase {
     }
 
     func testReadsAFileWrittenByPythonSafetensors() throws {
-        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/python_written.safetensors").path
+        let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/python_written.safetensors"
+        ).path
         let (t, meta) = try SafeTensors.read(path: path)
         XCTAssertEqual(meta["producer"], "safetensors-python")
         XCTAssertEqual(t["weight"]?.shape, [2, 3])
         XCTAssertEqual(t["weight"]?.floats, [0, 0.25, 0.5, 0.75, 1, 1.25])
         XCTAssertEqual(t["bias"]?.floats, [-1.5, 2.25])
-        XCTAssertEqual(t["steps"]?.dtype, "I64"); XCTAssertEqual(t["steps"]?.shape, [])
+        XCTAssertEqual(t["steps"]?.dtype, "I64")
+        XCTAssertEqual(t["steps"]?.shape, [])
     }
 
     func testBadFilesAreRejectedWithClearErrors() throws {
         let good = try SafeTensors.encode([("w", SafeTensors.Entry(floats: [1, 2], shape: [2]))])
         XCTAssertEqual(reason(good), "no error")
-        var pastEnd = good; pastEnd[0] = 0xFF; pastEnd[1] = 0xFF
+        var pastEnd = good
+        pastEnd[0] = 0xFF
+        pastEnd[1] = 0xFF
         XCTAssertTrue(reason(pastEnd).contains("runs past the end"))
         XCTAssertTrue(reason([1, 2, 3]).contains("too short"))
         func file(_ json: String, data: Int) -> [UInt8] {
-            var j = Array(json.utf8); while j.count % 8 != 0 { j.append(32) }
-            var out: [UInt8] = []; withUnsafeBytes(of: UInt64(j.count).littleEndian) { out += $0 }
+            var j = Array(json.utf8)
+            while j.count % 8 != 0 { j.append(32) }
+            var out: [UInt8] = []
+            withUnsafeBytes(of: UInt64(j.count).littleEndian) { out += $0 }
             return out + j + [UInt8](repeating: 0, count: data)
         }
         XCTAssertTrue(reason(file("{not json", data: 0)).contains("not a JSON object"))
-        XCTAssertTrue(reason(file(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, data: 12)).contains("overlap"))
-        XCTAssertTrue(reason(file(#"{"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}"#, data: 8)).contains("unsupported dtype Q7"))
-        XCTAssertTrue(reason(file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: 8)).contains("needs 12 bytes"))
-        XCTAssertTrue(reason(file(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: 8)).contains("outside the data"))
+        XCTAssertTrue(
+            reason(
+                file(
+                    #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+                        + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                    data: 12)
+            ).contains("overlap"))
+        XCTAssertTrue(
+            reason(file(#"{"a":{"dtype":"Q7","shape":[2],"data_offsets":[0,8]}}"#, data: 8)).contains(
+                "unsupported dtype Q7"))
+        XCTAssertTrue(
+            reason(file(#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: 8)).contains("needs 12 bytes")
+        )
+        XCTAssertTrue(
+            reason(file(#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, data: 8)).contains(
+                "outside the data"))
     }
 
     func testMissingOrMisshapedTensorIsNamed() throws {
         let m = ModelRegistry.make(.convnet, seed: 1)
         var t = Dictionary(uniqueKeysWithValues: StateDict.export(m))
         t["7.weight"] = SafeTensors.Entry(floats: [1], shape: [1])
-        XCTAssertThrowsError(try StateDict.load(m, from: t, source: "x")) { XCTAssertTrue("\($0)".contains("tensor 7.weight is F32 [1], expected F32 [43, 1296]")) }
+        XCTAssertThrowsError(try StateDict.load(m, from: t, source: "x")) {
+            XCTAssertTrue("\($0)".contains("tensor 7.weight is F32 [1], expected F32 [43, 1296]"))
+        }
         t["7.weight"] = nil
-        XCTAssertThrowsError(try StateDict.load(m, from: t, source: "x")) { XCTAssertTrue("\($0)".contains("tensor 7.weight is missing")) }
+        XCTAssertThrowsError(try StateDict.load(m, from: t, source: "x")) {
+            XCTAssertTrue("\($0)".contains("tensor 7.weight is missing"))
+        }
     }
 }

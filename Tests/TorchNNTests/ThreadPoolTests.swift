@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TorchNN
 
 /// The engine's threads: every index runs once, and every threaded module, the split GEMMs and the
@@ -15,9 +16,12 @@ final class ThreadPoolTests: XCTestCase {
             for (count, grain) in [(0, 1), (1, 1), (5, 1), (100, 7), (1000, 64), (3, 16)] {
                 var hits = [Int](repeating: 0, count: count)
                 hits.withUnsafeMutableBufferPointer { h in
-                    ThreadPool.shared.parallelFor(count, grain: grain, h.baseAddress) { h, r in for i in r { h![i] += 1 } }
+                    ThreadPool.shared.parallelFor(count, grain: grain, h.baseAddress) { h, r in
+                        for i in r { h![i] += 1 }
+                    }
                 }
-                XCTAssertEqual(hits, [Int](repeating: 1, count: count), "threads \(threads), count \(count), grain \(grain)")
+                XCTAssertEqual(
+                    hits, [Int](repeating: 1, count: count), "threads \(threads), count \(count), grain \(grain)")
             }
         }
     }
@@ -53,7 +57,8 @@ final class ThreadPoolTests: XCTestCase {
         let y = Tensor(Shape(6), values: [0, 5, 42, 7, 7, 1])
         let crit = ClassNLLCriterion()
         let sgd = SGD(learningRate: 0.1, weightDecay: 1e-3, momentum: 0.9, dampening: 0, nesterov: true)
-        var out: [Float] = [], gi: [Float] = []
+        var out: [Float] = []
+        var gi: [Float] = []
         sgd.step(params) { _ in
             grads.zero()
             let o = net.forward(x)
@@ -69,12 +74,19 @@ final class ThreadPoolTests: XCTestCase {
         let one = step(threads: 1)
         for threads in [2, 3] {
             let many = step(threads: threads)
-            for (a, b, what) in [(many.output, one.output, "output"), (many.grads, one.grads, "gradients"),
-                                 (many.params, one.params, "parameters after sgd"), (many.gradInput, one.gradInput, "gradInput")] {
+            for (a, b, what) in [
+                (many.output, one.output, "output"), (many.grads, one.grads, "gradients"),
+                (many.params, one.params, "parameters after sgd"), (many.gradInput, one.gradInput, "gradInput"),
+            ] {
                 XCTAssertEqual(a.count, b.count)
-                var worst: Float = 0, scale: Float = 0
-                for i in 0..<b.count { worst = max(worst, abs(a[i] - b[i])); scale = max(scale, abs(b[i])) }
-                XCTAssertLessThanOrEqual(worst, 1e-4 * max(scale, 1e-3), "\(what) with \(threads) threads differs by \(worst)")
+                var worst: Float = 0
+                var scale: Float = 0
+                for i in 0..<b.count {
+                    worst = max(worst, abs(a[i] - b[i]))
+                    scale = max(scale, abs(b[i]))
+                }
+                XCTAssertLessThanOrEqual(
+                    worst, 1e-4 * max(scale, 1e-3), "\(what) with \(threads) threads differs by \(worst)")
             }
         }
     }

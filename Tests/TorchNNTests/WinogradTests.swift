@@ -1,4 +1,5 @@
 import XCTest
+
 @testable import TorchNN
 
 /// The Winograd F(2×2, 3×3) path of SpatialConvolution against the im2col + GEMM path, and its gradients.
@@ -7,8 +8,10 @@ final class WinogradTests: XCTestCase {
 
     /// Output, gradInput and parameter gradients of the two paths on the same module and data.
     /// The Winograd path runs on `threads` threads of the pool; im2col on one.
-    private func compare(nIn: Int, nOut: Int, pad: Int, n: Int, h: Int, w: Int, unbatched: Bool = false, threads: Int = 1,
-                         file: StaticString = #filePath, line: UInt = #line) {
+    private func compare(
+        nIn: Int, nOut: Int, pad: Int, n: Int, h: Int, w: Int, unbatched: Bool = false, threads: Int = 1,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
         var rng = RandomGenerator(seed: seed &+ UInt64(nIn * 1000 + nOut * 10 + pad))
         let m = SpatialConvolution(nIn, nOut, 3, 3, 1, 1, pad, pad, rng: &rng)
         XCTAssertTrue(m.usesWinograd, file: file, line: line)
@@ -24,14 +27,22 @@ final class WinogradTests: XCTestCase {
             let gi = m.backward(x, go).clone()
             return (y, gi, m.gradWeight.clone(), m.gradBias.clone())
         }
-        let fast = run(true), plain = run(false)
-        for (a, b, what) in [(fast.0, plain.0, "output"), (fast.1, plain.1, "gradInput"),
-                             (fast.2, plain.2, "gradWeight"), (fast.3, plain.3, "gradBias")] {
+        let fast = run(true)
+        let plain = run(false)
+        for (a, b, what) in [
+            (fast.0, plain.0, "output"), (fast.1, plain.1, "gradInput"),
+            (fast.2, plain.2, "gradWeight"), (fast.3, plain.3, "gradBias"),
+        ] {
             XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
-            var worst: Float = 0, scale: Float = 0
-            for i in 0..<b.count { worst = max(worst, abs(a.data[i] - b.data[i])); scale = max(scale, abs(b.data[i])) }
-            XCTAssertLessThanOrEqual(worst, 1e-5 * max(1, scale),
-                                     "\(what) of \(m) on \(x.shape): Winograd differs from im2col by \(worst)", file: file, line: line)
+            var worst: Float = 0
+            var scale: Float = 0
+            for i in 0..<b.count {
+                worst = max(worst, abs(a.data[i] - b.data[i]))
+                scale = max(scale, abs(b.data[i]))
+            }
+            XCTAssertLessThanOrEqual(
+                worst, 1e-5 * max(1, scale),
+                "\(what) of \(m) on \(x.shape): Winograd differs from im2col by \(worst)", file: file, line: line)
         }
     }
 

@@ -13,10 +13,16 @@ public struct Augmenter: Sendable {
 
     /// fb.resnet.torch's PCA lighting constants (ImageNet), as in the seed.
     static let eigval: [Float] = [0.2175, 0.0188, 0.0045]
-    static let eigvec: [[Float]] = [[-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203]]
+    static let eigvec: [[Float]] = [
+        [-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203],
+    ]
 
     public init(size: Int = 48, kind: Augmentation, mean: [Float], std: [Float], preprocess: Preprocessing = .none) {
-        self.size = size; self.kind = kind; self.mean = mean; self.std = std; self.preprocess = preprocess
+        self.size = size
+        self.kind = kind
+        self.mean = mean
+        self.std = std
+        self.preprocess = preprocess
     }
 
     /// source = (a·u + b·v + c, d·u + e·v + f) for output pixel centres (u, v).
@@ -25,14 +31,17 @@ public struct Augmenter: Sendable {
     /// Scale(size) then CenterCrop(size): the smaller side becomes `size`.
     func centreMap(_ w: Int, _ h: Int) -> AffineMap {
         let s = Double(min(w, h)) / Double(size)
-        let ox = (Double(w) - Double(size) * s) / 2, oy = (Double(h) - Double(size) * s) / 2
+        let ox = (Double(w) - Double(size) * s) / 2
+        let oy = (Double(h) - Double(size) * s) / 2
         return AffineMap(a: s, b: 0, c: ox + 0.5 * s - 0.5, d: 0, e: s, f: oy + 0.5 * s - 0.5)
     }
 
     /// Writes the transformed image into `out` (3·size·size floats). `rng` drives the random steps;
     /// `train` false gives the deterministic evaluation transform.
-    public func apply(_ pixels: UnsafePointer<UInt8>, width w: Int, height h: Int, train: Bool,
-                      rng: inout RandomGenerator, into out: UnsafeMutablePointer<Float>) {
+    public func apply(
+        _ pixels: UnsafePointer<UInt8>, width w: Int, height h: Int, train: Bool,
+        rng: inout RandomGenerator, into out: UnsafeMutablePointer<Float>
+    ) {
         var map = centreMap(w, h)
         if train {
             switch kind {
@@ -49,7 +58,9 @@ public struct Augmenter: Sendable {
         }
         let plane = size * size
         for c in 0..<3 {
-            let p = out + c * plane, m = mean[c], inv = 1 / std[c]
+            let p = out + c * plane
+            let m = mean[c]
+            let inv = 1 / std[c]
             for i in 0..<plane { p[i] = (p[i] - m) * inv }
         }
     }
@@ -58,15 +69,23 @@ public struct Augmenter: Sendable {
         let base = centreMap(w, h)
         let theta = Double(rng.uniform(-10, 10)) * Double.pi / 180
         let k = Double(rng.uniform(0.9, 1.1))
-        let tx = Double(rng.uniform(-0.1, 0.1)) * Double(size), ty = Double(rng.uniform(-0.1, 0.1)) * Double(size)
+        let tx = Double(rng.uniform(-0.1, 0.1)) * Double(size)
+        let ty = Double(rng.uniform(-0.1, 0.1)) * Double(size)
         // Output → (centred, unrotated, unscaled, untranslated) output coordinates → source by the centre map.
-        let cx = Double(size - 1) / 2, cy = Double(size - 1) / 2
-        let cosT = cos(theta) / k, sinT = sin(theta) / k
+        let cx = Double(size - 1) / 2
+        let cy = Double(size - 1) / 2
+        let cosT = cos(theta) / k
+        let sinT = sin(theta) / k
         // q = R(−θ)/k · (p − centre − t) + centre
-        let qa = cosT, qb = sinT, qd = -sinT, qe = cosT
-        let qc = cx - qa * (cx + tx) - qb * (cy + ty), qf = cy - qd * (cx + tx) - qe * (cy + ty)
-        return AffineMap(a: base.a * qa, b: base.a * qb, c: base.a * qc + base.c,
-                         d: base.e * qd, e: base.e * qe, f: base.e * qf + base.f)
+        let qa = cosT
+        let qb = sinT
+        let qd = -sinT
+        let qe = cosT
+        let qc = cx - qa * (cx + tx) - qb * (cy + ty)
+        let qf = cy - qd * (cx + tx) - qe * (cy + ty)
+        return AffineMap(
+            a: base.a * qa, b: base.a * qb, c: base.a * qc + base.c,
+            d: base.e * qd, e: base.e * qe, f: base.e * qf + base.f)
     }
 
     func randomSizedCrop(_ w: Int, _ h: Int, _ rng: inout RandomGenerator) -> AffineMap {
@@ -74,12 +93,16 @@ public struct Augmenter: Sendable {
         for _ in 0..<10 {
             let target = Double(rng.uniform(0.08, 1.0)) * area
             let aspect = Double(rng.uniform(3.0 / 4.0, 4.0 / 3.0))
-            var cw = Int((target * aspect).squareRoot().rounded()), ch = Int((target / aspect).squareRoot().rounded())
+            var cw = Int((target * aspect).squareRoot().rounded())
+            var ch = Int((target / aspect).squareRoot().rounded())
             if rng.uniform() < 0.5 { swap(&cw, &ch) }
             if cw >= 1, ch >= 1, cw <= w, ch <= h {
-                let x1 = rng.below(w - cw + 1), y1 = rng.below(h - ch + 1)
-                let sx = Double(cw) / Double(size), sy = Double(ch) / Double(size)
-                return AffineMap(a: sx, b: 0, c: Double(x1) + 0.5 * sx - 0.5, d: 0, e: sy, f: Double(y1) + 0.5 * sy - 0.5)
+                let x1 = rng.below(w - cw + 1)
+                let y1 = rng.below(h - ch + 1)
+                let sx = Double(cw) / Double(size)
+                let sy = Double(ch) / Double(size)
+                return AffineMap(
+                    a: sx, b: 0, c: Double(x1) + 0.5 * sx - 0.5, d: 0, e: sy, f: Double(y1) + 0.5 * sy - 0.5)
             }
         }
         return centreMap(w, h)
@@ -87,9 +110,12 @@ public struct Augmenter: Sendable {
 
     @inline(__always) static func cubic(_ t: Float) -> (Float, Float, Float, Float) {
         let a: Float = -0.5
-        let t2 = t * t, t3 = t2 * t
-        return (a * (t3 - 2 * t2 + t), (a + 2) * t3 - (a + 3) * t2 + 1,
-                -(a + 2) * t3 + (2 * a + 3) * t2 - a * t, -a * t3 + a * t2)
+        let t2 = t * t
+        let t3 = t2 * t
+        return (
+            a * (t3 - 2 * t2 + t), (a + 2) * t3 - (a + 3) * t2 + 1,
+            -(a + 2) * t3 + (2 * a + 3) * t2 - a * t, -a * t3 + a * t2
+        )
     }
 
     /// Bicubic resampling through `m`, writing planar RGB in [0, 1].
@@ -97,24 +123,37 @@ public struct Augmenter: Sendable {
         let plane = size * size
         for v in 0..<size {
             for u in 0..<size {
-                let x = m.a * Double(u) + m.b * Double(v) + m.c, y = m.d * Double(u) + m.e * Double(v) + m.f
-                let ix = Int(x.rounded(.down)), iy = Int(y.rounded(.down))
+                let x = m.a * Double(u) + m.b * Double(v) + m.c
+                let y = m.d * Double(u) + m.e * Double(v) + m.f
+                let ix = Int(x.rounded(.down))
+                let iy = Int(y.rounded(.down))
                 let (wx0, wx1, wx2, wx3) = Augmenter.cubic(Float(x - Double(ix)))
                 let (wy0, wy1, wy2, wy3) = Augmenter.cubic(Float(y - Double(iy)))
-                let wx = [wx0, wx1, wx2, wx3], wy = [wy0, wy1, wy2, wy3]
-                var r: Float = 0, g: Float = 0, b: Float = 0
+                let wx = [wx0, wx1, wx2, wx3]
+                let wy = [wy0, wy1, wy2, wy3]
+                var r: Float = 0
+                var g: Float = 0
+                var b: Float = 0
                 for j in 0..<4 {
                     let yy = min(max(iy - 1 + j, 0), h - 1)
-                    var rr: Float = 0, gg: Float = 0, bb: Float = 0
+                    var rr: Float = 0
+                    var gg: Float = 0
+                    var bb: Float = 0
                     for i in 0..<4 {
                         let xx = min(max(ix - 1 + i, 0), w - 1)
                         let p = src + (yy * w + xx) * 3
-                        rr += wx[i] * Float(p[0]); gg += wx[i] * Float(p[1]); bb += wx[i] * Float(p[2])
+                        rr += wx[i] * Float(p[0])
+                        gg += wx[i] * Float(p[1])
+                        bb += wx[i] * Float(p[2])
                     }
-                    r += wy[j] * rr; g += wy[j] * gg; b += wy[j] * bb
+                    r += wy[j] * rr
+                    g += wy[j] * gg
+                    b += wy[j] * bb
                 }
                 let o = v * size + u
-                out[o] = min(max(r / 255, 0), 1); out[plane + o] = min(max(g / 255, 0), 1); out[2 * plane + o] = min(max(b / 255, 0), 1)
+                out[o] = min(max(r / 255, 0), 1)
+                out[plane + o] = min(max(g / 255, 0), 1)
+                out[2 * plane + o] = min(max(b / 255, 0), 1)
             }
         }
     }
@@ -137,7 +176,9 @@ public struct Augmenter: Sendable {
             default:  // saturation: blend with the per-pixel grey
                 for i in 0..<plane {
                     let g = (0.299 * img[i] + 0.587 * img[plane + i] + 0.114 * img[2 * plane + i]) * (1 - alpha)
-                    img[i] = img[i] * alpha + g; img[plane + i] = img[plane + i] * alpha + g; img[2 * plane + i] = img[2 * plane + i] * alpha + g
+                    img[i] = img[i] * alpha + g
+                    img[plane + i] = img[plane + i] * alpha + g
+                    img[2 * plane + i] = img[2 * plane + i] * alpha + g
                 }
             }
         }
@@ -157,17 +198,28 @@ public struct Augmenter: Sendable {
 
     /// Per-channel mean and standard deviation of [0, 1] pixel values over `indices` of `cache`: of the stored
     /// pixels, or with a `preprocess` of the evaluation transform's preprocessed S×S images.
-    public static func channelStatistics(_ cache: DecodedCache, _ indices: [Int], preprocess: Preprocessing = .none,
-                                         size: Int = 48) -> (mean: [Float], std: [Float]) {
-        var s = [Double](repeating: 0, count: 3), sq = [Double](repeating: 0, count: 3), n = 0.0
+    public static func channelStatistics(
+        _ cache: DecodedCache, _ indices: [Int], preprocess: Preprocessing = .none,
+        size: Int = 48
+    ) -> (mean: [Float], std: [Float]) {
+        var s = [Double](repeating: 0, count: 3)
+        var sq = [Double](repeating: 0, count: 3)
+        var n = 0.0
         if preprocess != .none {
             let aug = Augmenter(size: size, kind: .none, mean: [0, 0, 0], std: [1, 1, 1], preprocess: preprocess)
-            let plane = size * size, img = Tensor(Shape(3, size, size))
+            let plane = size * size
+            let img = Tensor(Shape(3, size, size))
             var rng = RandomGenerator(seed: 0)
             for i in indices {
-                cache.withImage(i) { p, w, h in aug.apply(p, width: w, height: h, train: false, rng: &rng, into: img.data) }
+                cache.withImage(i) { p, w, h in
+                    aug.apply(p, width: w, height: h, train: false, rng: &rng, into: img.data)
+                }
                 for c in 0..<3 {
-                    for k in 0..<plane { let v = Double(img.data[c * plane + k]); s[c] += v; sq[c] += v * v }
+                    for k in 0..<plane {
+                        let v = Double(img.data[c * plane + k])
+                        s[c] += v
+                        sq[c] += v * v
+                    }
                 }
                 n += Double(plane)
             }
@@ -175,7 +227,11 @@ public struct Augmenter: Sendable {
             for i in indices {
                 cache.withImage(i) { p, w, h in
                     for k in 0..<(w * h) {
-                        for c in 0..<3 { let v = Double(p[3 * k + c]) / 255; s[c] += v; sq[c] += v * v }
+                        for c in 0..<3 {
+                            let v = Double(p[3 * k + c]) / 255
+                            s[c] += v
+                            sq[c] += v * v
+                        }
                     }
                     n += Double(w * h)
                 }

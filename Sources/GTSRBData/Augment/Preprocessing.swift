@@ -15,7 +15,9 @@ public enum Preprocessing: String, CaseIterable, Codable, Sendable {
     /// Preprocesses planar RGB `img` (3 planes of `plane` values in [0, 1]) in place; allocates nothing.
     public func apply(_ img: UnsafeMutablePointer<Float>, plane: Int) {
         guard self != .none, plane > 0 else { return }
-        let r = img, g = img + plane, b = img + 2 * plane
+        let r = img
+        let g = img + plane
+        let b = img + 2 * plane
         @inline(__always) func luma(_ i: Int) -> Float { 0.299 * r[i] + 0.587 * g[i] + 0.114 * b[i] }
         @inline(__always) func level(_ y: Float) -> Int { min(255, max(0, Int(y * 255 + 0.5))) }
         withUnsafeTemporaryAllocation(of: Int.self, capacity: 256) { cdf in
@@ -29,12 +31,16 @@ public enum Preprocessing: String, CaseIterable, Codable, Sendable {
                 guard plane > lowest else { return }  // one grey level: nothing to spread
                 let scale = 1 / Float(plane - lowest)
                 for i in 0..<plane {
-                    let y = luma(i), d = Float(cdf[level(y)] - lowest) * scale - y
-                    r[i] = min(max(r[i] + d, 0), 1); g[i] = min(max(g[i] + d, 0), 1); b[i] = min(max(b[i] + d, 0), 1)
+                    let y = luma(i)
+                    let d = Float(cdf[level(y)] - lowest) * scale - y
+                    r[i] = min(max(r[i] + d, 0), 1)
+                    g[i] = min(max(g[i] + d, 0), 1)
+                    b[i] = min(max(b[i] + d, 0), 1)
                 }
             case .stretch:
                 // The smallest levels whose cumulative counts reach 1 % and 99 % of the pixels.
-                let loCount = max(1, plane / 100), hiCount = max(1, plane - plane / 100)
+                let loCount = max(1, plane / 100)
+                let hiCount = max(1, plane - plane / 100)
                 let lo = Float(cdf.firstIndex { $0 >= loCount } ?? 0) / 255
                 let hi = Float(cdf.firstIndex { $0 >= hiCount } ?? 255) / 255
                 guard hi - lo >= 1.0 / 255 else { return }

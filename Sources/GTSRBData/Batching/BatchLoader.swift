@@ -8,13 +8,19 @@ public final class BatchLoader: @unchecked Sendable {
     public struct Batch {
         public let input: Tensor, target: Tensor
         public var indices: [Int]
-        public init(input: Tensor, target: Tensor, indices: [Int]) { self.input = input; self.target = target; self.indices = indices }
+        public init(input: Tensor, target: Tensor, indices: [Int]) {
+            self.input = input
+            self.target = target
+            self.indices = indices
+        }
     }
 
     private let cache: DecodedCache, augmenter: Augmenter
     private let plan: EpochPlan, rank: Int, ranks: Int, seed: UInt64, epoch: Int, train: Bool
     /// Two reused slots: the producer fills one while the step reads the other.
-    private let slots: [Batch] = [Batch(input: Tensor(), target: Tensor(), indices: []), Batch(input: Tensor(), target: Tensor(), indices: [])]
+    private let slots: [Batch] = [
+        Batch(input: Tensor(), target: Tensor(), indices: []), Batch(input: Tensor(), target: Tensor(), indices: []),
+    ]
     private var slotIndices: [[Int]] = [[], []]
     /// Both start at 0 (libdispatch traps when a semaphore is freed below its initial value, which an
     /// epoch abandoned by an error would do); `free` is then signalled once per slot.
@@ -23,11 +29,20 @@ public final class BatchLoader: @unchecked Sendable {
     /// Seconds the consumer waited for a batch.
     public private(set) var waitSeconds = 0.0
 
-    public init(cache: DecodedCache, augmenter: Augmenter, plan: EpochPlan, rank: Int, ranks: Int,
-                seed: UInt64, epoch: Int, train: Bool = true) {
-        self.cache = cache; self.augmenter = augmenter; self.plan = plan; self.rank = rank; self.ranks = ranks
-        self.seed = seed; self.epoch = epoch; self.train = train
-        free.signal(); free.signal()
+    public init(
+        cache: DecodedCache, augmenter: Augmenter, plan: EpochPlan, rank: Int, ranks: Int,
+        seed: UInt64, epoch: Int, train: Bool = true
+    ) {
+        self.cache = cache
+        self.augmenter = augmenter
+        self.plan = plan
+        self.rank = rank
+        self.ranks = ranks
+        self.seed = seed
+        self.epoch = epoch
+        self.train = train
+        free.signal()
+        free.signal()
         let t = Thread { [self] in produce() }
         t.stackSize = 1 << 20
         t.start()
@@ -44,14 +59,21 @@ public final class BatchLoader: @unchecked Sendable {
     }
 
     /// Fills `batch`'s input (N×3×S×S) and target tensors with the samples `indices`.
-    public static func assemble(_ cache: DecodedCache, _ augmenter: Augmenter, _ indices: [Int],
-                                seed: UInt64, epoch: Int, train: Bool, into batch: Batch) {
-        let s = augmenter.size, per = 3 * s * s
-        let x = batch.input, y = batch.target
-        x.resize(Shape(indices.count, 3, s, s)); y.resize(Shape(indices.count))
+    public static func assemble(
+        _ cache: DecodedCache, _ augmenter: Augmenter, _ indices: [Int],
+        seed: UInt64, epoch: Int, train: Bool, into batch: Batch
+    ) {
+        let s = augmenter.size
+        let per = 3 * s * s
+        let x = batch.input
+        let y = batch.target
+        x.resize(Shape(indices.count, 3, s, s))
+        y.resize(Shape(indices.count))
         for (j, i) in indices.enumerated() {
             var rng = RandomGenerator(seed: seed, stream: [UInt64(epoch), UInt64(i)])
-            cache.withImage(i) { p, w, h in augmenter.apply(p, width: w, height: h, train: train, rng: &rng, into: x.data + j * per) }
+            cache.withImage(i) { p, w, h in
+                augmenter.apply(p, width: w, height: h, train: train, rng: &rng, into: x.data + j * per)
+            }
             y.data[j] = Float(cache.labels[i])
         }
     }

@@ -25,12 +25,16 @@ public struct EpochPlan: Sendable {
     public func shard(_ i: Int, rank: Int, ranks: Int) -> ArraySlice<Int> {
         let (s, n) = batches[i]
         let lo = s + Sharding.start(n, rank: rank, ranks: ranks)
-        return order[lo ..< lo + Sharding.size(n, rank: rank, ranks: ranks)]
+        return order[lo..<lo + Sharding.size(n, rank: rank, ranks: ranks)]
     }
 }
 
 /// Shard sizes differ by at most one: the first `batch % ranks` ranks take one more.
 public enum Sharding {
-    public static func size(_ batch: Int, rank: Int, ranks: Int) -> Int { batch / ranks + (rank < batch % ranks ? 1 : 0) }
-    public static func start(_ batch: Int, rank: Int, ranks: Int) -> Int { rank * (batch / ranks) + min(rank, batch % ranks) }
+    public static func size(_ batch: Int, rank: Int, ranks: Int) -> Int {
+        batch / ranks + (rank < batch % ranks ? 1 : 0)
+    }
+    public static func start(_ batch: Int, rank: Int, ranks: Int) -> Int {
+        rank * (batch / ranks) + min(rank, batch % ranks)
+    }
 }

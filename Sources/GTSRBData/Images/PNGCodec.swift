@@ -1,5 +1,5 @@
-import DurableIO
 import CPNG
+import DurableIO
 import Foundation
 
 /// PNG through libpng's simplified API (which reports errors without setjmp): any colour type and
@@ -11,7 +11,8 @@ public enum PNGCodec {
         guard png_image_begin_read_from_file(&image, path) != 0 else {
             throw FileError(path, "unreadable PNG: \(message(&image))")
         }
-        let w = Int(image.width), h = Int(image.height)
+        let w = Int(image.width)
+        let h = Int(image.height)
         guard w > 0, h > 0, w <= maxImageSide, h <= maxImageSide else {
             png_image_free(&image)
             throw FileError(path, "PNG size \(w)x\(h) outside 1…\(maxImageSide)")
@@ -32,7 +33,8 @@ public enum PNGCodec {
     public static func write(_ image: RGBImage, path: String) throws {
         var png = png_image()
         png.version = UInt32(PNG_IMAGE_VERSION)
-        png.width = UInt32(image.width); png.height = UInt32(image.height)
+        png.width = UInt32(image.width)
+        png.height = UInt32(image.height)
         png.format = UInt32(PNG_FORMAT_RGB)
         let ok = image.pixels.withUnsafeBytes { png_image_write_to_file(&png, path, 0, $0.baseAddress, 0, nil) }
         guard ok != 0 else { throw FileError(path, "cannot write PNG: \(message(&png))") }

@@ -16,25 +16,34 @@ public enum PPMReader {
                     while pos < bytes.count && bytes[pos] != 10 && bytes[pos] != 13 { pos += 1 }
                 } else if bytes[pos] == 32 || (9...13).contains(bytes[pos]) {
                     pos += 1
-                } else { return }
+                } else {
+                    return
+                }
             }
         }
         func number(_ what: String) throws -> Int {
             skipSpaceAndComments()
-            var v = 0, digits = 0
+            var v = 0
+            var digits = 0
             while pos < bytes.count, (48...57).contains(bytes[pos]) {
-                v = v * 10 + Int(bytes[pos] - 48); digits += 1; pos += 1
+                v = v * 10 + Int(bytes[pos] - 48)
+                digits += 1
+                pos += 1
                 if v > 1 << 30 { throw FileError(path, "PPM \(what) is absurdly large") }
             }
             if digits == 0 { throw FileError(path, "PPM header: expected \(what) at byte \(pos)") }
             return v
         }
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"), bytes[1] == UInt8(ascii: "6") || bytes[1] == UInt8(ascii: "3") else {
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "P"),
+            bytes[1] == UInt8(ascii: "6") || bytes[1] == UInt8(ascii: "3")
+        else {
             throw FileError(path, "not a PPM image (expected magic P6 or P3)")
         }
         let binary = bytes[1] == UInt8(ascii: "6")
         pos = 2
-        let w = try number("width"), h = try number("height"), maxval = try number("maxval")
+        let w = try number("width")
+        let h = try number("height")
+        let maxval = try number("maxval")
         guard w > 0, h > 0, w <= maxImageSide, h <= maxImageSide else {
             throw FileError(path, "PPM size \(w)x\(h) outside 1…\(maxImageSide)")
         }
@@ -44,7 +53,8 @@ public enum PPMReader {
         if binary {
             pos += 1  // the single whitespace after maxval
             guard bytes.count - pos >= n else {
-                throw FileError(path, "truncated PPM: \(w)x\(h) needs \(n) pixel bytes, file has \(max(0, bytes.count - pos))")
+                throw FileError(
+                    path, "truncated PPM: \(w)x\(h) needs \(n) pixel bytes, file has \(max(0, bytes.count - pos))")
             }
             for i in 0..<n { pixels[i] = bytes[pos + i] }
         } else {
@@ -56,7 +66,9 @@ public enum PPMReader {
         }
         if maxval != 255 {
             for i in 0..<n {
-                guard Int(pixels[i]) <= maxval else { throw FileError(path, "PPM value \(pixels[i]) exceeds maxval \(maxval)") }
+                guard Int(pixels[i]) <= maxval else {
+                    throw FileError(path, "PPM value \(pixels[i]) exceeds maxval \(maxval)")
+                }
                 pixels[i] = UInt8((Int(pixels[i]) * 255 + maxval / 2) / maxval)
             }
         }

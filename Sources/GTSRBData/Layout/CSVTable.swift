@@ -10,7 +10,9 @@ public struct CSVTable {
     public let rows: [(line: Int, fields: [String])]
 
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw FileError(path, "cannot read CSV file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileError(path, "cannot read CSV file")
+        }
         guard let text = String(data: data, encoding: .utf8) ?? String(data: data, encoding: .isoLatin1) else {
             throw FileError(path, "CSV is not text")
         }
@@ -25,10 +27,14 @@ public struct CSVTable {
             throw FileError(path, line: 1, "empty CSV (no header row)")
         }
         let sep: Character = first.contains(";") ? ";" : ","
-        header = first.split(separator: sep, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        header = first.split(separator: sep, omittingEmptySubsequences: false).map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }
         var rows: [(Int, [String])] = []
         for (i, l) in lines.enumerated().dropFirst() where !l.trimmingCharacters(in: .whitespaces).isEmpty {
-            let f = l.split(separator: sep, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            let f = l.split(separator: sep, omittingEmptySubsequences: false).map {
+                $0.trimmingCharacters(in: .whitespaces)
+            }
             guard f.count >= header.count else {
                 throw FileError(path, line: i + 1, "\(f.count) fields, the header has \(header.count)")
             }

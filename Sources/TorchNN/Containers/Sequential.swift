@@ -5,10 +5,16 @@ import Foundation
 public final class Sequential: Module {
     public private(set) var modules: [Module] = []
 
-    public init(_ modules: [Module] = []) { self.modules = modules; super.init() }
+    public init(_ modules: [Module] = []) {
+        self.modules = modules
+        super.init()
+    }
 
     @discardableResult
-    public func add(_ module: Module) -> Sequential { modules.append(module); return self }
+    public func add(_ module: Module) -> Sequential {
+        modules.append(module)
+        return self
+    }
     public func get(_ index: Int) -> Module { modules[index] }
     public var size: Int { modules.count }
     public override var children: [Module] { modules }
@@ -35,7 +41,8 @@ public final class Sequential: Module {
         accGradParameters(input, gradOutput, scale: scale) { _ in }
     }
 
-    public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float, done: (Module) -> Void) {
+    public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float, done: (Module) -> Void)
+    {
         var g = gradOutput
         for i in stride(from: modules.count - 1, through: 0, by: -1) {
             modules[i].accGradParameters(inputOf(i, input), g, scale: scale, done: done)
@@ -44,8 +51,13 @@ public final class Sequential: Module {
     }
 
     public override func parameters() -> (params: [Tensor], grads: [Tensor]) {
-        var ps: [Tensor] = [], gs: [Tensor] = []
-        for m in modules { let (p, g) = m.parameters(); ps += p; gs += g }
+        var ps: [Tensor] = []
+        var gs: [Tensor] = []
+        for m in modules {
+            let (p, g) = m.parameters()
+            ps += p
+            gs += g
+        }
         return (ps, gs)
     }
     public override func buffers() -> [Tensor] { modules.flatMap { $0.buffers() } }
@@ -61,4 +73,3 @@ public final class Sequential: Module {
         return s + "\n}"
     }
 }
-

@@ -8,24 +8,37 @@ enum ConvWorkspace {
     static let transformedWeights = Tensor()
     /// Each thread's scratch: one image's unfolded matrix, its share of a weight gradient, the Winograd buffers.
     static let perThread = (0..<ThreadPool.maxThreads).map { _ in
-        (columns: Tensor(), gradient: Tensor(), padded: Tensor(), paddedGradient: Tensor(), input: Tensor(), product: Tensor())
+        (
+            columns: Tensor(), gradient: Tensor(), padded: Tensor(), paddedGradient: Tensor(), input: Tensor(),
+            product: Tensor()
+        )
     }
 
     static func columnBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { grow(columns, count) }
     static func stagingBuffer(_ count: Int) -> UnsafeMutablePointer<Float> { grow(staging, count) }
     /// One image's unfolded matrix on thread t.
-    static func columnBuffer(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].columns, count) }
+    static func columnBuffer(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> {
+        grow(perThread[t].columns, count)
+    }
     /// Thread t's share of a weight and bias gradient (im2col or Winograd dU), summed into the layer's after the
     /// threads finish.
-    static func gradientBuffer(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].gradient, count) }
+    static func gradientBuffer(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> {
+        grow(perThread[t].gradient, count)
+    }
 
     static func winogradWeights(_ count: Int) -> UnsafeMutablePointer<Float> { grow(transformedWeights, count) }
-    static func winogradPadded(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].padded, count) }
+    static func winogradPadded(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> {
+        grow(perThread[t].padded, count)
+    }
     static func winogradPaddedGradient(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> {
         grow(perThread[t].paddedGradient, count)
     }
-    static func winogradInput(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].input, count) }
-    static func winogradProduct(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> { grow(perThread[t].product, count) }
+    static func winogradInput(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> {
+        grow(perThread[t].input, count)
+    }
+    static func winogradProduct(_ count: Int, thread t: Int) -> UnsafeMutablePointer<Float> {
+        grow(perThread[t].product, count)
+    }
 
     private static func grow(_ t: Tensor, _ count: Int) -> UnsafeMutablePointer<Float> {
         if t.count < count { t.resize(Shape(count)) }

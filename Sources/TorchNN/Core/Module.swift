@@ -50,8 +50,14 @@ open class Module: CustomStringConvertible {
         let (ps, gs) = parameters()
         for (p, g) in zip(ps, gs) { BLAS.axpy(p.count, -learningRate, g.data, p.data) }
     }
-    open func training() { isTraining = true; for c in children { c.training() } }
-    open func evaluate() { isTraining = false; for c in children { c.evaluate() } }
+    open func training() {
+        isTraining = true
+        for c in children { c.training() }
+    }
+    open func evaluate() {
+        isTraining = false
+        for c in children { c.evaluate() }
+    }
 
     /// Every module in depth-first order, this one first.
     public var allModules: [Module] { [self] + children.flatMap { $0.allModules } }

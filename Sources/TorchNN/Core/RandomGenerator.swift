@@ -40,7 +40,10 @@ public struct RandomGenerator: Sendable, Equatable {
     @inline(__always) public mutating func next() -> UInt64 {
         let result = RandomGenerator.rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
-        state.2 ^= state.0; state.3 ^= state.1; state.1 ^= state.2; state.0 ^= state.3
+        state.2 ^= state.0
+        state.3 ^= state.1
+        state.1 ^= state.2
+        state.0 ^= state.3
         state.2 ^= t
         state.3 = RandomGenerator.rotl(state.3, 45)
         return result
@@ -51,10 +54,13 @@ public struct RandomGenerator: Sendable, Equatable {
     /// Uniform in [a, b).
     @inline(__always) public mutating func uniform(_ a: Float, _ b: Float) -> Float { a + (b - a) * uniform() }
     /// Uniform Double in [0, 1) with 53 bits.
-    @inline(__always) public mutating func uniformDouble() -> Double { Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0) }
+    @inline(__always) public mutating func uniformDouble() -> Double {
+        Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)
+    }
     /// Standard normal by Box–Muller.
     public mutating func normal() -> Double {
-        let u1 = max(uniformDouble(), 1e-300), u2 = uniformDouble()
+        let u1 = max(uniformDouble(), 1e-300)
+        let u2 = uniformDouble()
         return (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
     }
     /// Uniform integer in 0..<n without modulo bias (Lemire).
@@ -75,4 +81,3 @@ public struct RandomGenerator: Sendable, Equatable {
         return p
     }
 }
-

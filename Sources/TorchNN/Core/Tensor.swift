@@ -12,34 +12,57 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     /// A view into storage it does not own may not grow.
     private var isView: Bool
 
-    public init() { storage = TensorStorage(capacity: 0); offset = 0; shape = Shape([0]); isView = false }
+    public init() {
+        storage = TensorStorage(capacity: 0)
+        offset = 0
+        shape = Shape([0])
+        isView = false
+    }
     public init(_ shape: Shape) {
-        storage = TensorStorage(capacity: shape.count); offset = 0; self.shape = shape; isView = false
+        storage = TensorStorage(capacity: shape.count)
+        offset = 0
+        self.shape = shape
+        isView = false
     }
     public convenience init(_ shape: Shape, values: [Float]) {
         self.init(shape)
         precondition(values.count == shape.count, "Tensor: \(values.count) values for shape \(shape)")
         values.withUnsafeBufferPointer { data.update(from: $0.baseAddress!, count: values.count) }
     }
-    public convenience init(_ shape: Shape, repeating value: Float) { self.init(shape); fill(value) }
+    public convenience init(_ shape: Shape, repeating value: Float) {
+        self.init(shape)
+        fill(value)
+    }
     /// A view of `count(shape)` elements of `storage` starting at `offset`.
     public init(viewOf storage: TensorStorage, offset: Int, shape: Shape) {
-        precondition(offset + shape.count <= storage.capacity, "Tensor: view \(shape) at \(offset) exceeds storage of \(storage.capacity)")
-        self.storage = storage; self.offset = offset; self.shape = shape; isView = true
+        precondition(
+            offset + shape.count <= storage.capacity,
+            "Tensor: view \(shape) at \(offset) exceeds storage of \(storage.capacity)")
+        self.storage = storage
+        self.offset = offset
+        self.shape = shape
+        isView = true
     }
 
     @inline(__always) public var data: UnsafeMutablePointer<Float> { storage.base + offset }
     @inline(__always) public var count: Int { shape.count }
-    @inline(__always) public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: data, count: count) }
+    @inline(__always) public var buffer: UnsafeMutableBufferPointer<Float> {
+        UnsafeMutableBufferPointer(start: data, count: count)
+    }
     public var rank: Int { shape.rank }
     public func size(_ dim: Int) -> Int { shape[dim] }
 
     /// Gives the tensor `newShape`, keeping its storage when it is large enough. Contents are unspecified.
     public func resize(_ newShape: Shape) {
         if newShape == shape { return }
-        if offset + newShape.count <= storage.capacity { shape = newShape; return }
+        if offset + newShape.count <= storage.capacity {
+            shape = newShape
+            return
+        }
         precondition(!isView, "Tensor: cannot grow a view from \(shape) to \(newShape)")
-        storage = TensorStorage(capacity: newShape.count); offset = 0; shape = newShape
+        storage = TensorStorage(capacity: newShape.count)
+        offset = 0
+        shape = newShape
     }
 
     /// Reinterprets the same elements under another shape of equal element count.
@@ -51,13 +74,18 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     /// Makes this tensor a view of `other`'s elements with `newShape` (Torch's `set` + `view`).
     public func setView(of other: Tensor, shape newShape: Shape) {
         precondition(newShape.count == other.count, "Tensor: cannot view \(other.shape) as \(newShape)")
-        storage = other.storage; offset = other.offset; shape = newShape; isView = true
+        storage = other.storage
+        offset = other.offset
+        shape = newShape
+        isView = true
     }
 
     /// Points this tensor at `count` elements of `storage` at `offset` (used by `getParameters`).
     public func set(storage newStorage: TensorStorage, offset newOffset: Int) {
         precondition(newOffset + count <= newStorage.capacity, "Tensor: set exceeds storage")
-        storage = newStorage; offset = newOffset; isView = true
+        storage = newStorage
+        offset = newOffset
+        isView = true
     }
 
     public func fill(_ value: Float) { data.update(repeating: value, count: count) }
@@ -66,12 +94,22 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         precondition(other.count == count, "Tensor: copy of \(other.shape) into \(shape)")
         data.update(from: other.data, count: count)
     }
-    public func clone() -> Tensor { let t = Tensor(shape); t.copy(from: self); return t }
+    public func clone() -> Tensor {
+        let t = Tensor(shape)
+        t.copy(from: self)
+        return t
+    }
     public var array: [Float] { Array(buffer) }
 
     public subscript(i: Int) -> Float {
-        get { precondition(i >= 0 && i < count, "Tensor: index \(i) out of range for \(shape)"); return data[i] }
-        set { precondition(i >= 0 && i < count, "Tensor: index \(i) out of range for \(shape)"); data[i] = newValue }
+        get {
+            precondition(i >= 0 && i < count, "Tensor: index \(i) out of range for \(shape)")
+            return data[i]
+        }
+        set {
+            precondition(i >= 0 && i < count, "Tensor: index \(i) out of range for \(shape)")
+            data[i] = newValue
+        }
     }
 
     /// Sum of elements, accumulated in Double.
@@ -87,4 +125,3 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         return "[torch.FloatTensor of size \(shape)] \(head)\(count > 8 ? " …" : "")"
     }
 }
-

@@ -5,7 +5,8 @@ public final class TensorStorage: @unchecked Sendable {
 
     public init(capacity: Int) {
         self.capacity = capacity
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(capacity, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let raw = UnsafeMutableRawPointer.allocate(
+            byteCount: max(capacity, 1) * MemoryLayout<Float>.stride, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: max(capacity, 1))
         base.initialize(repeating: 0, count: max(capacity, 1))
     }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The engine's intra-op threads (PyTorch's `set_num_threads`): `run(work)` calls `work.run(thread: t)` once
 /// for every thread index t in 0..<threads, the caller being thread 0, and returns when all are done.
@@ -11,7 +12,8 @@ import Synchronization
 /// parks on a condition variable; the caller likewise spins, then sleeps, while it waits for the workers. Spinning
 /// saves the futex wake-up (tens of µs on a VM) at each of the ~90 parallel regions of a training step.
 /// Nothing is allocated per call: the work is a value on the caller's stack, handed to the workers as a
-/// pointer and its type (a Swift closure would have to be boxed to cross threads). `parallelFor` takes a non-capturing closure and the values it needs.
+/// pointer and its type (a Swift closure would have to be boxed to cross threads). `parallelFor` takes a non-capturing
+/// closure and the values it needs.
 /// Kernels give each thread its own slice of the work and its own scratch buffers (`ConvWorkspace`).
 /// Modules still run one at a time, as in Torch: `run` must not be called from inside a work item.
 public final class ThreadPool: @unchecked Sendable {
@@ -21,7 +23,8 @@ public final class ThreadPool: @unchecked Sendable {
     public static let maxThreads = 64
 
     public private(set) var threads = 1
-    /// Polls of the generation (worker) or of `pending` (caller) before sleeping: about 30 µs on this project's machine.
+    /// Polls of the generation (worker) or of `pending` (caller) before sleeping: about 30 µs on this project's
+    /// machine.
     static let spins = 50_000
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
@@ -47,7 +50,8 @@ public final class ThreadPool: @unchecked Sendable {
         let n = min(max(1, n), ThreadPool.maxThreads)
         BLAS.setThreads(1)
         pthread_mutex_lock(mutex)
-        let from = started, current = generation.load(ordering: .acquiring)
+        let from = started
+        let current = generation.load(ordering: .acquiring)
         started = max(started, n - 1)
         threads = n
         pthread_mutex_unlock(mutex)
@@ -58,7 +62,10 @@ public final class ThreadPool: @unchecked Sendable {
     /// Calls `work.run(thread: t)` for t in 0..<threads concurrently and waits for all of them.
     public func run<Work: ParallelWork>(_ work: Work) {
         let n = threads
-        if n == 1 { work.run(thread: 0); return }
+        if n == 1 {
+            work.run(thread: 0)
+            return
+        }
         withUnsafePointer(to: work) { p in
             job = (UnsafeRawPointer(p), Work.self)
             pending.store(n - 1, ordering: .relaxed)
@@ -84,17 +91,27 @@ public final class ThreadPool: @unchecked Sendable {
     /// alone when there is one thread or fewer than `grain` items per thread. Pass what `body` needs in
     /// `args`: a closure that captures nothing costs nothing, one that captures gets its context allocated
     /// on every call (correct, but `bench/allocations.sh` counts it).
-    public func parallelFor<Args>(_ count: Int, grain: Int = 1, _ args: Args, _ body: @escaping (Args, Range<Int>) -> Void) {
+    public func parallelFor<Args>(
+        _ count: Int, grain: Int = 1, _ args: Args, _ body: @escaping (Args, Range<Int>) -> Void
+    ) {
         let n = threads
-        if n == 1 || count < 2 * max(1, grain) { body(args, 0..<count); return }
+        if n == 1 || count < 2 * max(1, grain) {
+            body(args, 0..<count)
+            return
+        }
         run(Loop(count: count, parts: min(n, count / max(1, grain)), args: args, body: body))
     }
 
     /// `parallelFor` whose body also gets the index of the thread running it (for per-thread scratch):
     /// `body(args, range, t)`, t in 0..<threads, each t at most once.
-    public func parallelSlices<Args>(_ count: Int, grain: Int = 1, _ args: Args, _ body: @escaping (Args, Range<Int>, Int) -> Void) {
+    public func parallelSlices<Args>(
+        _ count: Int, grain: Int = 1, _ args: Args, _ body: @escaping (Args, Range<Int>, Int) -> Void
+    ) {
         let n = threads
-        if n == 1 || count < 2 * max(1, grain) { body(args, 0..<count, 0); return }
+        if n == 1 || count < 2 * max(1, grain) {
+            body(args, 0..<count, 0)
+            return
+        }
         run(Slices(count: count, parts: min(n, count / max(1, grain)), args: args, body: body))
     }
 
@@ -122,15 +139,21 @@ public final class ThreadPool: @unchecked Sendable {
     private func spawn(_ index: Int, after generation: Int) {
         final class Start {
             let pool: ThreadPool, index: Int, generation: Int
-            init(_ p: ThreadPool, _ i: Int, _ g: Int) { pool = p; index = i; generation = g }
+            init(_ p: ThreadPool, _ i: Int, _ g: Int) {
+                pool = p
+                index = i
+                generation = g
+            }
         }
         let start = Unmanaged.passRetained(Start(self, index, generation)).toOpaque()
         var thread = pthread_t()
-        let rc = pthread_create(&thread, nil, { raw in
-            let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
-            start.pool.work(start.index, after: start.generation)
-            return nil
-        }, start)
+        let rc = pthread_create(
+            &thread, nil,
+            { raw in
+                let start = Unmanaged<Start>.fromOpaque(raw!).takeRetainedValue()
+                start.pool.work(start.index, after: start.generation)
+                return nil
+            }, start)
         precondition(rc == 0, "ThreadPool: pthread_create failed with error \(rc)")
         pthread_detach(thread)
     }

@@ -6,13 +6,15 @@ public final class ClassNLLCriterion: Criterion {
     private var totalWeight: Float = 0
 
     public init(weights: [Float]? = nil, sizeAverage: Bool = true) {
-        self.weights = weights; self.sizeAverage = sizeAverage
+        self.weights = weights
+        self.sizeAverage = sizeAverage
         super.init()
     }
 
     private func dims(_ input: Tensor, _ target: Tensor) -> (rows: Int, d: Int) {
         precondition(input.rank == 1 || input.rank == 2, "\(self): expected D or NxD input, got \(input.shape)")
-        let rows = input.rank == 1 ? 1 : input.size(0), d = input.size(input.rank - 1)
+        let rows = input.rank == 1 ? 1 : input.size(0)
+        let d = input.size(input.rank - 1)
         precondition(target.count == rows, "\(self): \(target.count) targets for input \(input.shape)")
         if let w = weights { precondition(w.count == d, "\(self): \(w.count) class weights for \(d) classes") }
         return (rows, d)
@@ -26,10 +28,13 @@ public final class ClassNLLCriterion: Criterion {
 
     public override func updateOutput(_ input: Tensor, _ target: Tensor) -> Float {
         let (rows, d) = dims(input, target)
-        var loss: Float = 0, total: Float = 0
+        var loss: Float = 0
+        var total: Float = 0
         for r in 0..<rows {
-            let t = classOf(target, r, d), w = weights?[t] ?? 1
-            loss -= w * input.data[r * d + t]; total += w
+            let t = classOf(target, r, d)
+            let w = weights?[t] ?? 1
+            loss -= w * input.data[r * d + t]
+            total += w
         }
         totalWeight = total
         output = sizeAverage && total > 0 ? loss / total : loss

@@ -21,16 +21,27 @@ open class BatchNormalization: Module {
     /// Values per channel in the last training forward, over every rank when reduced.
     private var batchValues = 0.0
 
-    public convenience init(_ nOutput: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true, rng: inout RandomGenerator) {
+    public convenience init(
+        _ nOutput: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true, rng: inout RandomGenerator
+    ) {
         self.init(nOutput, eps: eps, momentum: momentum, affine: affine, rank: 2, rng: &rng)
     }
 
     init(_ nOutput: Int, eps: Float, momentum: Float, affine: Bool, rank: Int, rng: inout RandomGenerator) {
-        self.nOutput = nOutput; self.eps = eps; self.momentum = momentum; self.affine = affine; expectedRank = rank
+        self.nOutput = nOutput
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        expectedRank = rank
         let s = Shape(affine ? nOutput : 0)
-        weight = Tensor(s); bias = Tensor(s); gradWeight = Tensor(s); gradBias = Tensor(s)
-        runningMean = Tensor(Shape(nOutput)); runningVar = Tensor(Shape(nOutput))
-        saveMean = Tensor(Shape(nOutput)); saveInvStd = Tensor(Shape(nOutput))
+        weight = Tensor(s)
+        bias = Tensor(s)
+        gradWeight = Tensor(s)
+        gradBias = Tensor(s)
+        runningMean = Tensor(Shape(nOutput))
+        runningVar = Tensor(Shape(nOutput))
+        saveMean = Tensor(Shape(nOutput))
+        saveInvStd = Tensor(Shape(nOutput))
         sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * nOutput + 1)
         sums.initialize(repeating: 0, count: 2 * nOutput + 1)
         super.init()
@@ -44,20 +55,26 @@ open class BatchNormalization: Module {
     /// Torch's reset: weight uniform in [0, 1), bias 0, running mean 0, running variance 1.
     public override func reset(_ rng: inout RandomGenerator) {
         for i in 0..<weight.count { weight.data[i] = rng.uniform() }
-        bias.zero(); runningMean.zero(); runningVar.fill(1)
+        bias.zero()
+        runningMean.zero()
+        runningVar.fill(1)
     }
 
     /// (batch, features, spatial) of the input.
     private func dims(_ input: Tensor) -> (n: Int, c: Int, s: Int) {
-        precondition(input.rank == expectedRank && input.size(1) == nOutput,
-                     "\(self): expected input of size \(expectedRank == 2 ? "Nx\(nOutput)" : "Nx\(nOutput)xHxW"), got \(input.shape)")
+        precondition(
+            input.rank == expectedRank && input.size(1) == nOutput,
+            "\(self): expected input of size \(expectedRank == 2 ? "Nx\(nOutput)" : "Nx\(nOutput)xHxW"), "
+                + "got \(input.shape)"
+        )
         return (input.size(0), nOutput, expectedRank == 4 ? input.size(2) * input.size(3) : 1)
     }
 
     public override func updateOutput(_ input: Tensor) -> Tensor {
         let (N, C, S) = dims(input)
         output.resize(input.shape)
-        let x = input.data, y = output.data
+        let x = input.data
+        let y = output.data
         let m = Double(N * S)
         if isTraining {
             precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
@@ -76,9 +93,12 @@ open class BatchNormalization: Module {
 
     /// Channel c of the forward pass (N images, S values per image and channel, m = N·S).
     @inline(__always)
-    private func forwardChannel(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ m: Double) {
+    private func forwardChannel(
+        _ c: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ m: Double
+    ) {
         let C = nOutput
-        var mean: Float, invStd: Float
+        var mean: Float
+        var invStd: Float
         if isTraining {
             // Float sums within a plane (vectorised), Double across planes.
             var sum = 0.0
@@ -88,22 +108,27 @@ open class BatchNormalization: Module {
             for n in 0..<N { sq += Double(Kernels.squaredDeviation(x + (n * C + c) * S, S, Float(mu))) }
             mean = Float(mu)
             invStd = Float(1 / (sq / m + Double(eps)).squareRoot())
-            saveMean.data[c] = mean; saveInvStd.data[c] = invStd
+            saveMean.data[c] = mean
+            saveInvStd.data[c] = invStd
             runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * mean
             runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * Float(sq / (m - 1))
         } else {
             mean = runningMean.data[c]
             invStd = 1 / (runningVar.data[c] + eps).squareRoot()
         }
-        let w = affine ? weight.data[c] : 1, b = affine ? bias.data[c] : 0
-        let a = invStd * w, k = b - mean * a
+        let w = affine ? weight.data[c] : 1
+        let b = affine ? bias.data[c] : 0
+        let a = invStd * w
+        let k = b - mean * a
         for n in 0..<N { Kernels.affine(x + (n * C + c) * S, y + (n * C + c) * S, S, a, k) }
     }
 
     /// Training forward with the global batch's statistics: local per-channel sums, one reduction, then
     /// normalisation and the running statistics.
-    private func reducedForward(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int,
-                                _ reducer: BatchStatisticsReducer) {
+    private func reducedForward(
+        _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int,
+        _ reducer: BatchStatisticsReducer
+    ) {
         let C = nOutput
         ThreadPool.shared.parallelFor(C, (bn: self, x: x, n: N, s: S)) { a, channels in
             for c in channels { a.bn.localSums(c, a.x, a.n, a.s) }
@@ -132,8 +157,10 @@ open class BatchNormalization: Module {
 
     /// Channel c normalised with the reduced sums; saves the statistics and updates the running ones.
     @inline(__always)
-    private func normaliseWithSums(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                   _ N: Int, _ S: Int) {
+    private func normaliseWithSums(
+        _ c: Int, _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+        _ N: Int, _ S: Int
+    ) {
         let C = nOutput
         let m = batchValues
         let mu = sums[c] / m
@@ -153,9 +180,13 @@ open class BatchNormalization: Module {
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let (N, C, S) = dims(input)
-        precondition(gradOutput.shape == input.shape, "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        precondition(
+            gradOutput.shape == input.shape,
+            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
         gradInput.resize(input.shape)
-        let x = input.data, go = gradOutput.data, gi = gradInput.data
+        let x = input.data
+        let go = gradOutput.data
+        let gi = gradInput.data
         if isTraining, let reducer = statisticsReducer {
             reducedGradInput(x, go, gi, N, S, reducer)
             return gradInput
@@ -169,19 +200,26 @@ open class BatchNormalization: Module {
 
     /// Channel c of updateGradInput.
     @inline(__always)
-    private func gradInputChannel(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
-                                  _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ m: Float) {
+    private func gradInputChannel(
+        _ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+        _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ m: Float
+    ) {
         let C = nOutput
         let w = affine ? weight.data[c] : 1
         if isTraining {
-            let mean = saveMean.data[c], invStd = saveInvStd.data[c]
-            var sumG: Float = 0, dot: Float = 0
+            let mean = saveMean.data[c]
+            let invStd = saveInvStd.data[c]
+            var sumG: Float = 0
+            var dot: Float = 0
             for n in 0..<N {
                 let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
-                sumG += sg; dot += sd
+                sumG += sg
+                dot += sd
             }
             // dx = w·invStd·(g − mean(g) − x̂·mean(g·x̂))
-            let k = dot * invStd * invStd / m, gMean = sumG / m, a = w * invStd
+            let k = dot * invStd * invStd / m
+            let gMean = sumG / m
+            let a = w * invStd
             for n in 0..<N {
                 let o = (n * C + c) * S
                 Kernels.batchNormBackward(x + o, go + o, gi + o, S, mean: mean, gMean: gMean, k: k, a: a)
@@ -194,9 +232,11 @@ open class BatchNormalization: Module {
 
     /// Training gradInput with the global batch: this rank's Σg and Σ(x − mean)·g, weighted by its share of the
     /// global loss, reduced once; returned in the units of this rank's own loss, as every gradInput is.
-    private func reducedGradInput(_ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
-                                  _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int,
-                                  _ reducer: BatchStatisticsReducer) {
+    private func reducedGradInput(
+        _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+        _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int,
+        _ reducer: BatchStatisticsReducer
+    ) {
         let C = nOutput
         let weight = reducer.lossWeight
         ThreadPool.shared.parallelFor(C, (bn: self, x: x, go: go, n: N, s: S, w: weight)) { a, channels in
@@ -210,8 +250,10 @@ open class BatchNormalization: Module {
 
     /// weight·Σg and weight·Σ(x − mean)·g of channel c into `sums`.
     @inline(__always)
-    private func localGradientSums(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
-                                   _ N: Int, _ S: Int, _ weight: Double) {
+    private func localGradientSums(
+        _ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+        _ N: Int, _ S: Int, _ weight: Double
+    ) {
         let C = nOutput
         let mean = saveMean.data[c]
         var sumG = 0.0
@@ -228,8 +270,10 @@ open class BatchNormalization: Module {
     /// Channel c of the reduced gradInput: the global means of the weighted gradient, divided by this rank's
     /// weight to return to its own loss's units.
     @inline(__always)
-    private func gradInputWithSums(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
-                                   _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ weight: Double) {
+    private func gradInputWithSums(
+        _ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+        _ gi: UnsafeMutablePointer<Float>, _ N: Int, _ S: Int, _ weight: Double
+    ) {
         let C = nOutput
         let mean = saveMean.data[c]
         let invStd = saveInvStd.data[c]
@@ -246,7 +290,8 @@ open class BatchNormalization: Module {
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
         guard affine else { return }
         let (N, C, S) = dims(input)
-        let x = input.data, go = gradOutput.data
+        let x = input.data
+        let go = gradOutput.data
         ThreadPool.shared.parallelFor(C, (bn: self, x: x, go: go, n: N, s: S, scale: scale)) { a, channels in
             for c in channels { a.bn.accGradChannel(c, a.x, a.go, a.n, a.s, a.scale) }
         }
@@ -254,15 +299,19 @@ open class BatchNormalization: Module {
 
     /// Channel c of accGradParameters.
     @inline(__always)
-    private func accGradChannel(_ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
-                                _ N: Int, _ S: Int, _ scale: Float) {
+    private func accGradChannel(
+        _ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
+        _ N: Int, _ S: Int, _ scale: Float
+    ) {
         let C = nOutput
         let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
         let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
-        var sumG: Float = 0, dot: Float = 0
+        var sumG: Float = 0
+        var dot: Float = 0
         for n in 0..<N {
             let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
-            sumG += sg; dot += sd
+            sumG += sg
+            dot += sd
         }
         gradWeight.data[c] += scale * dot * invStd
         gradBias.data[c] += scale * sumG

@@ -65,8 +65,9 @@ public final class Dropout: Module {
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        precondition(gradOutput.count == input.count,
-                     "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        precondition(
+            gradOutput.count == input.count,
+            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
         gradInput.resize(input.shape)
         let g = gradOutput.data
         let d = gradInput.data

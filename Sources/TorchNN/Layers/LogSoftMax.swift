@@ -6,7 +6,8 @@ public final class LogSoftMax: Module {
         let (rows, d) = rowsOverLastDimension(input)
         output.resize(input.shape)
         for r in 0..<rows {
-            let x = input.data + r * d, y = output.data + r * d
+            let x = input.data + r * d
+            let y = output.data + r * d
             let mx = Kernels.maximum(x, d)
             var s: Float = 0
             for i in 0..<d { s += expf(x[i] - mx) }
@@ -17,10 +18,14 @@ public final class LogSoftMax: Module {
     }
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let (rows, d) = rowsOverLastDimension(input)
-        precondition(gradOutput.count == input.count, "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        precondition(
+            gradOutput.count == input.count,
+            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
         gradInput.resize(input.shape)
         for r in 0..<rows {
-            let y = output.data + r * d, g = gradOutput.data + r * d, gi = gradInput.data + r * d
+            let y = output.data + r * d
+            let g = gradOutput.data + r * d
+            let gi = gradInput.data + r * d
             var s: Float = 0
             for i in 0..<d { s += g[i] }
             for i in 0..<d { gi[i] = g[i] - expf(y[i]) * s }

@@ -4,14 +4,19 @@ import Foundation
 public final class Sigmoid: Module {
     public override func updateOutput(_ input: Tensor) -> Tensor {
         output.resize(input.shape)
-        let x = input.data, y = output.data
+        let x = input.data
+        let y = output.data
         for i in 0..<input.count { y[i] = 1 / (1 + expf(-x[i])) }
         return output
     }
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        precondition(gradOutput.count == input.count, "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        precondition(
+            gradOutput.count == input.count,
+            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
         gradInput.resize(input.shape)
-        let y = output.data, g = gradOutput.data, d = gradInput.data
+        let y = output.data
+        let g = gradOutput.data
+        let d = gradInput.data
         for i in 0..<input.count { d[i] = g[i] * y[i] * (1 - y[i]) }
         return gradInput
     }

@@ -6,20 +6,28 @@ public final class SoftMax: Module {
         let (rows, d) = rowsOverLastDimension(input)
         output.resize(input.shape)
         for r in 0..<rows {
-            let x = input.data + r * d, y = output.data + r * d
+            let x = input.data + r * d
+            let y = output.data + r * d
             let mx = Kernels.maximum(x, d)
             var s: Float = 0
-            for i in 0..<d { y[i] = expf(x[i] - mx); s += y[i] }
+            for i in 0..<d {
+                y[i] = expf(x[i] - mx)
+                s += y[i]
+            }
             for i in 0..<d { y[i] /= s }
         }
         return output
     }
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let (rows, d) = rowsOverLastDimension(input)
-        precondition(gradOutput.count == input.count, "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        precondition(
+            gradOutput.count == input.count,
+            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
         gradInput.resize(input.shape)
         for r in 0..<rows {
-            let y = output.data + r * d, g = gradOutput.data + r * d, gi = gradInput.data + r * d
+            let y = output.data + r * d
+            let g = gradOutput.data + r * d
+            let gi = gradInput.data + r * d
             var dot: Float = 0
             for i in 0..<d { dot += g[i] * y[i] }
             for i in 0..<d { gi[i] = y[i] * (g[i] - dot) }

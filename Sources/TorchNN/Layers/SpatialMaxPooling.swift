@@ -6,8 +6,14 @@ public final class SpatialMaxPooling: Module {
     private var indices: [Int32] = []
 
     public init(_ kW: Int, _ kH: Int, _ dW: Int? = nil, _ dH: Int? = nil, _ padW: Int = 0, _ padH: Int = 0) {
-        self.kW = kW; self.kH = kH; self.dW = dW ?? kW; self.dH = dH ?? kH; self.padW = padW; self.padH = padH
-        precondition(kW > 0 && kH > 0 && self.dW > 0 && self.dH > 0, "nn.SpatialMaxPooling: kernel and stride must be positive")
+        self.kW = kW
+        self.kH = kH
+        self.dW = dW ?? kW
+        self.dH = dH ?? kH
+        self.padW = padW
+        self.padH = padH
+        precondition(
+            kW > 0 && kH > 0 && self.dW > 0 && self.dH > 0, "nn.SpatialMaxPooling: kernel and stride must be positive")
         precondition(padW * 2 <= kW && padH * 2 <= kH, "nn.SpatialMaxPooling: padding must be at most half the kernel")
         super.init()
     }
@@ -16,8 +22,10 @@ public final class SpatialMaxPooling: Module {
         precondition(input.rank == 3 || input.rank == 4, "\(self): expected CxHxW or NxCxHxW input, got \(input.shape)")
         let b = input.rank == 4
         let planes = b ? input.size(0) * input.size(1) : input.size(0)
-        let h = input.size(b ? 2 : 1), w = input.size(b ? 3 : 2)
-        precondition(h + 2 * padH >= kH && w + 2 * padW >= kW, "\(self): input \(input.shape) is smaller than the window")
+        let h = input.size(b ? 2 : 1)
+        let w = input.size(b ? 3 : 2)
+        precondition(
+            h + 2 * padH >= kH && w + 2 * padW >= kW, "\(self): input \(input.shape) is smaller than the window")
         return (planes, h, w, (h + 2 * padH - kH) / dH + 1, (w + 2 * padW - kW) / dW + 1)
     }
 
@@ -26,10 +34,15 @@ public final class SpatialMaxPooling: Module {
         output.resize(input.rank == 4 ? Shape(input.size(0), input.size(1), oH, oW) : Shape(input.size(0), oH, oW))
         if indices.count < output.count { indices = [Int32](repeating: 0, count: output.count) }
         indices.withUnsafeMutableBufferPointer { idx in
-            let args = (pool: self, input: input.data, output: output.data, indices: idx.baseAddress!, H: H, W: W, oH: oH, oW: oW)
+            let args = (
+                pool: self, input: input.data, output: output.data, indices: idx.baseAddress!, H: H, W: W, oH: oH,
+                oW: oW
+            )
             ThreadPool.shared.parallelFor(planes, grain: 8, args) { a, range in
                 for pl in range {
-                    a.pool.poolPlane(a.input + pl * a.H * a.W, a.H, a.W, a.output + pl * a.oH * a.oW, a.indices + pl * a.oH * a.oW, a.oH, a.oW)
+                    a.pool.poolPlane(
+                        a.input + pl * a.H * a.W, a.H, a.W, a.output + pl * a.oH * a.oW, a.indices + pl * a.oH * a.oW,
+                        a.oH, a.oW)
                 }
             }
         }
@@ -38,21 +51,27 @@ public final class SpatialMaxPooling: Module {
 
     /// The maxima of one H×W plane into dst (oH×oW) and their positions within the plane into di.
     @inline(__always)
-    private func poolPlane(_ src: UnsafeMutablePointer<Float>, _ H: Int, _ W: Int,
-                           _ dst: UnsafeMutablePointer<Float>, _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int) {
+    private func poolPlane(
+        _ src: UnsafeMutablePointer<Float>, _ H: Int, _ W: Int,
+        _ dst: UnsafeMutablePointer<Float>, _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int
+    ) {
         if kW == 2 && kH == 2 && dW == 2 && dH == 2 && padW == 0 && padH == 0 {
             SpatialMaxPooling.pool2x2(src, W, dst, di, oH, oW)
             return
         }
         for oh in 0..<oH {
-            let h0 = max(oh * dH - padH, 0), h1 = min(oh * dH - padH + kH, H)
+            let h0 = max(oh * dH - padH, 0)
+            let h1 = min(oh * dH - padH + kH, H)
             for ow in 0..<oW {
-                let w0 = max(ow * dW - padW, 0), w1 = min(ow * dW - padW + kW, W)
-                var best = -Float.infinity, bi = h0 * W + w0
+                let w0 = max(ow * dW - padW, 0)
+                let w1 = min(ow * dW - padW + kW, W)
+                var best = -Float.infinity
+                var bi = h0 * W + w0
                 for ih in h0..<h1 {
                     let row = src + ih * W
                     for iw in w0..<w1 where row[iw] > best || row[iw].isNaN {
-                        best = row[iw]; bi = ih * W + iw
+                        best = row[iw]
+                        bi = ih * W + iw
                     }
                 }
                 dst[oh * oW + ow] = best
@@ -64,33 +83,51 @@ public final class SpatialMaxPooling: Module {
     /// The common 2×2 stride-2 window without padding: eight windows at a time with SIMD (the same
     /// comparisons in the same order as the scalar loop, so the same maxima and positions), the rest one by one.
     @inline(__always)
-    private static func pool2x2(_ src: UnsafeMutablePointer<Float>, _ W: Int, _ dst: UnsafeMutablePointer<Float>,
-                                _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int) {
+    private static func pool2x2(
+        _ src: UnsafeMutablePointer<Float>, _ W: Int, _ dst: UnsafeMutablePointer<Float>,
+        _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int
+    ) {
         let evens = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
         for oh in 0..<oH {
-            let r0 = src + 2 * oh * W, r1 = r0 + W
+            let r0 = src + 2 * oh * W
+            let r1 = r0 + W
             var ow = 0
             while ow + 8 <= oW {
                 let j = 2 * ow
                 let top = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD16<Float>.self)
                 let bottom = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD16<Float>.self)
-                let i0 = SIMD8<Int32>(repeating: Int32(2 * oh * W + j)) &+ evens, i1 = i0 &+ Int32(W)
-                var best = top.evenHalf, bi = i0
+                let i0 = SIMD8<Int32>(repeating: Int32(2 * oh * W + j)) &+ evens
+                let i1 = i0 &+ Int32(W)
+                var best = top.evenHalf
+                var bi = i0
                 @inline(__always) func take(_ v: SIMD8<Float>, _ i: SIMD8<Int32>) {
                     let m = v .> best
-                    best.replace(with: v, where: m); bi.replace(with: i, where: m)
+                    best.replace(with: v, where: m)
+                    bi.replace(with: i, where: m)
                 }
-                take(top.oddHalf, i0 &+ 1); take(bottom.evenHalf, i1); take(bottom.oddHalf, i1 &+ 1)
+                take(top.oddHalf, i0 &+ 1)
+                take(bottom.evenHalf, i1)
+                take(bottom.oddHalf, i1 &+ 1)
                 UnsafeMutableRawPointer(dst + oh * oW + ow).storeBytes(of: best, as: SIMD8<Float>.self)
                 UnsafeMutableRawPointer(di + oh * oW + ow).storeBytes(of: bi, as: SIMD8<Int32>.self)
                 ow += 8
             }
             for ow in ow..<oW {
                 let j = 2 * ow
-                var best = r0[j], bi = 2 * oh * W + j
-                if r0[j + 1] > best { best = r0[j + 1]; bi = 2 * oh * W + j + 1 }
-                if r1[j] > best { best = r1[j]; bi = (2 * oh + 1) * W + j }
-                if r1[j + 1] > best { best = r1[j + 1]; bi = (2 * oh + 1) * W + j + 1 }
+                var best = r0[j]
+                var bi = 2 * oh * W + j
+                if r0[j + 1] > best {
+                    best = r0[j + 1]
+                    bi = 2 * oh * W + j + 1
+                }
+                if r1[j] > best {
+                    best = r1[j]
+                    bi = (2 * oh + 1) * W + j
+                }
+                if r1[j + 1] > best {
+                    best = r1[j + 1]
+                    bi = (2 * oh + 1) * W + j + 1
+                }
                 dst[oh * oW + ow] = best
                 di[oh * oW + ow] = Int32(bi)
             }
@@ -99,15 +136,20 @@ public final class SpatialMaxPooling: Module {
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let (planes, H, W, oH, oW) = dims(input)
-        precondition(gradOutput.count == output.count, "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
+        precondition(
+            gradOutput.count == output.count,
+            "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
         gradInput.resize(input.shape)
         indices.withUnsafeBufferPointer { idx in
-            let gi = gradInput.data, go = gradOutput.data
+            let gi = gradInput.data
+            let go = gradOutput.data
             ThreadPool.shared.parallelFor(planes, grain: 8, (gi, go, idx.baseAddress!, H * W, oH * oW)) { a, range in
                 let (gi, go, idx, inPlane, outPlane) = a
                 (gi + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
                 for pl in range {
-                    let dst = gi + pl * inPlane, src = go + pl * outPlane, si = idx + pl * outPlane
+                    let dst = gi + pl * inPlane
+                    let src = go + pl * outPlane
+                    let si = idx + pl * outPlane
                     for o in 0..<outPlane { dst[Int(si[o])] += src[o] }
                 }
             }

@@ -35,8 +35,9 @@ public final class View: Module {
             precondition(input.count == per, "\(self): cannot view input of size \(input.shape) as \(sizes)")
             return sizes
         }
-        precondition(per > 0 && input.rank > 0 && input.size(0) * per == input.count,
-                     "\(self): cannot view input of size \(input.shape) as Nx\(sizes)")
+        precondition(
+            per > 0 && input.rank > 0 && input.size(0) * per == input.count,
+            "\(self): cannot view input of size \(input.shape) as Nx\(sizes)")
         return sizes.prepending(input.size(0))
     }
 

@@ -9,13 +9,17 @@ public final class Adagrad: Optimizer {
     private var losses = StepLosses()
 
     public init(learningRate: Float = 1e-3, learningRateDecay: Float = 0, weightDecay: Float = 0) {
-        self.learningRate = learningRate; self.learningRateDecay = learningRateDecay; self.weightDecay = weightDecay
+        self.learningRate = learningRate
+        self.learningRateDecay = learningRateDecay
+        self.weightDecay = weightDecay
     }
 
     @discardableResult
     public func step(_ x: Tensor, _ feval: FEval) -> [Float] {
         let (fx, g) = feval(x)
-        let n = x.count, xp = x.data, gp = g.data
+        let n = x.count
+        let xp = x.data
+        let gp = g.data
         if weightDecay != 0 { BLAS.axpy(n, weightDecay, xp, gp) }
         let clr = learningRate / (1 + Float(evalCounter) * learningRateDecay)
         if paramVariance == nil { paramVariance = Tensor(Shape(n)) }

@@ -12,10 +12,16 @@ public final class LBFGS: Optimizer {
     /// Steps s and gradient changes y of the last iterations, oldest first.
     private var oldDirs: [[Float]] = [], oldStps: [[Float]] = []
 
-    public init(learningRate: Float = 1, maxIter: Int = 20, maxEval: Int? = nil, tolFun: Double = 1e-5,
-                tolX: Double = 1e-9, nCorrection: Int = 100) {
-        self.learningRate = learningRate; self.maxIter = maxIter; self.maxEval = maxEval ?? Int(Double(maxIter) * 1.25)
-        self.tolFun = tolFun; self.tolX = tolX; self.nCorrection = nCorrection
+    public init(
+        learningRate: Float = 1, maxIter: Int = 20, maxEval: Int? = nil, tolFun: Double = 1e-5,
+        tolX: Double = 1e-9, nCorrection: Int = 100
+    ) {
+        self.learningRate = learningRate
+        self.maxIter = maxIter
+        self.maxEval = maxEval ?? Int(Double(maxIter) * 1.25)
+        self.tolFun = tolFun
+        self.tolX = tolX
+        self.nCorrection = nCorrection
     }
 
     private static func abssum(_ v: UnsafeMutablePointer<Float>, _ n: Int) -> Double {
@@ -36,25 +42,37 @@ public final class LBFGS: Optimizer {
 
         var nIter = 0
         while nIter < maxIter {
-            nIter += 1; nIterTotal += 1
+            nIter += 1
+            nIterTotal += 1
             if nIterTotal == 1 {
                 d = g.map { -$0 }
-                oldDirs = []; oldStps = []; hDiag = 1
+                oldDirs = []
+                oldStps = []
+                hDiag = 1
             } else {
-                var y = [Float](repeating: 0, count: n), s = [Float](repeating: 0, count: n)
-                var ys = 0.0, yy = 0.0
+                var y = [Float](repeating: 0, count: n)
+                var s = [Float](repeating: 0, count: n)
+                var ys = 0.0
+                var yy = 0.0
                 for i in 0..<n {
-                    y[i] = g[i] - gOld[i]; s[i] = d[i] * t
-                    ys += Double(y[i]) * Double(s[i]); yy += Double(y[i]) * Double(y[i])
+                    y[i] = g[i] - gOld[i]
+                    s[i] = d[i] * t
+                    ys += Double(y[i]) * Double(s[i])
+                    yy += Double(y[i]) * Double(y[i])
                 }
                 if ys > 1e-10 {
-                    if oldDirs.count == nCorrection { oldDirs.removeFirst(); oldStps.removeFirst() }
-                    oldDirs.append(s); oldStps.append(y)
+                    if oldDirs.count == nCorrection {
+                        oldDirs.removeFirst()
+                        oldStps.removeFirst()
+                    }
+                    oldDirs.append(s)
+                    oldStps.append(y)
                     hDiag = ys / yy
                 }
                 // Two-loop recursion: d = −H·g.
                 let k = oldDirs.count
-                var ro = [Double](repeating: 0, count: k), al = [Double](repeating: 0, count: k)
+                var ro = [Double](repeating: 0, count: k)
+                var al = [Double](repeating: 0, count: k)
                 for i in 0..<k { ro[i] = 1 / LBFGS.dotArrays(oldStps[i], oldDirs[i]) }
                 var q = g.map { -Double($0) }
                 for i in stride(from: k - 1, through: 0, by: -1) {
@@ -72,7 +90,8 @@ public final class LBFGS: Optimizer {
                 }
                 d = r.map { Float($0) }
             }
-            gOld = g; fOld = f
+            gOld = g
+            fOld = f
             let gtd = LBFGS.dotArrays(g, d)
             if gtd > -tolX { break }
             if nIterTotal == 1 {
@@ -90,7 +109,8 @@ public final class LBFGS: Optimizer {
                 fHist.append(f)
                 lsFuncEval = 1
             }
-            currentFuncEval += lsFuncEval; funcEval += lsFuncEval
+            currentFuncEval += lsFuncEval
+            funcEval += lsFuncEval
             if nIter == maxIter || currentFuncEval >= maxEval { break }
             if g.withUnsafeMutableBufferPointer({ LBFGS.abssum($0.baseAddress!, n) }) <= tolFun { break }
             var dt = 0.0
@@ -109,16 +129,26 @@ public final class LBFGS: Optimizer {
 
     public var state: OptimizerState {
         get {
-            var s = OptimizerState(scalars: ["funcEval": Double(funcEval), "nIter": Double(nIterTotal), "t": Double(t),
-                                             "Hdiag": hDiag, "f_old": Double(fOld), "history": Double(oldDirs.count)],
-                                   tensors: ["d": d, "g_old": gOld])
-            for (i, (sd, y)) in zip(oldDirs, oldStps).enumerated() { s.tensors["old_dirs.\(i)"] = sd; s.tensors["old_stps.\(i)"] = y }
+            var s = OptimizerState(
+                scalars: [
+                    "funcEval": Double(funcEval), "nIter": Double(nIterTotal), "t": Double(t),
+                    "Hdiag": hDiag, "f_old": Double(fOld), "history": Double(oldDirs.count),
+                ],
+                tensors: ["d": d, "g_old": gOld])
+            for (i, (sd, y)) in zip(oldDirs, oldStps).enumerated() {
+                s.tensors["old_dirs.\(i)"] = sd
+                s.tensors["old_stps.\(i)"] = y
+            }
             return s
         }
         set {
-            funcEval = Int(newValue.scalars["funcEval"] ?? 0); nIterTotal = Int(newValue.scalars["nIter"] ?? 0)
-            t = Float(newValue.scalars["t"] ?? 0); hDiag = newValue.scalars["Hdiag"] ?? 1; fOld = Float(newValue.scalars["f_old"] ?? 0)
-            d = newValue.tensors["d"] ?? []; gOld = newValue.tensors["g_old"] ?? []
+            funcEval = Int(newValue.scalars["funcEval"] ?? 0)
+            nIterTotal = Int(newValue.scalars["nIter"] ?? 0)
+            t = Float(newValue.scalars["t"] ?? 0)
+            hDiag = newValue.scalars["Hdiag"] ?? 1
+            fOld = Float(newValue.scalars["f_old"] ?? 0)
+            d = newValue.tensors["d"] ?? []
+            gOld = newValue.tensors["g_old"] ?? []
             let h = Int(newValue.scalars["history"] ?? 0)
             oldDirs = (0..<h).map { newValue.tensors["old_dirs.\($0)"] ?? [] }
             oldStps = (0..<h).map { newValue.tensors["old_stps.\($0)"] ?? [] }

@@ -19,7 +19,8 @@ public struct OptimizerState: Equatable, Sendable {
     public var scalars: [String: Double] = [:]
     public var tensors: [String: [Float]] = [:]
     public init(scalars: [String: Double] = [:], tensors: [String: [Float]] = [:]) {
-        self.scalars = scalars; self.tensors = tensors
+        self.scalars = scalars
+        self.tensors = tensors
     }
 }
 

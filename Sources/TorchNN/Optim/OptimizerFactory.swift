@@ -6,12 +6,15 @@ public enum OptimizerName: String, CaseIterable, Codable, Sendable {
 /// Builds an optimizer by its torch/optim name.
 public enum OptimizerFactory {
     /// `momentum`, `nesterov` and `dampening` apply to sgd only.
-    public static func make(_ name: OptimizerName, learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
-                            dampening: Float? = nil, weightDecay: Float = 0) -> Optimizer {
+    public static func make(
+        _ name: OptimizerName, learningRate: Float, momentum: Float = 0, nesterov: Bool = false,
+        dampening: Float? = nil, weightDecay: Float = 0
+    ) -> Optimizer {
         switch name {
         case .sgd:
-            return SGD(learningRate: learningRate, weightDecay: weightDecay, momentum: momentum,
-                       dampening: dampening, nesterov: nesterov)
+            return SGD(
+                learningRate: learningRate, weightDecay: weightDecay, momentum: momentum,
+                dampening: dampening, nesterov: nesterov)
         case .adam:
             return Adam(learningRate: learningRate, weightDecay: weightDecay)
         case .adagrad:

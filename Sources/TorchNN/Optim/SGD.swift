@@ -9,32 +9,51 @@ public final class SGD: Optimizer {
     private var momentumBuffer: Tensor?
     private var losses = StepLosses()
 
-    public init(learningRate: Float = 1e-3, learningRateDecay: Float = 0, weightDecay: Float = 0,
-                momentum: Float = 0, dampening: Float? = nil, nesterov: Bool = false) {
+    public init(
+        learningRate: Float = 1e-3, learningRateDecay: Float = 0, weightDecay: Float = 0,
+        momentum: Float = 0, dampening: Float? = nil, nesterov: Bool = false
+    ) {
         let damp = dampening ?? momentum
-        precondition(!nesterov || (momentum > 0 && damp == 0), "optim.sgd: nesterov requires a momentum and zero dampening")
-        self.learningRate = learningRate; self.learningRateDecay = learningRateDecay; self.weightDecay = weightDecay
-        self.momentum = momentum; self.dampening = damp; self.nesterov = nesterov
+        precondition(
+            !nesterov || (momentum > 0 && damp == 0), "optim.sgd: nesterov requires a momentum and zero dampening")
+        self.learningRate = learningRate
+        self.learningRateDecay = learningRateDecay
+        self.weightDecay = weightDecay
+        self.momentum = momentum
+        self.dampening = damp
+        self.nesterov = nesterov
     }
 
     @discardableResult
     public func step(_ x: Tensor, _ feval: FEval) -> [Float] {
         let (fx, g) = feval(x)
         precondition(g.count == x.count, "optim.sgd: gradient of \(g.count) values for \(x.count) parameters")
-        let n = x.count, xp = x.data, gp = g.data
+        let n = x.count
+        let xp = x.data
+        let gp = g.data
         // The momentum buffer starts as the first gradient (after weight decay).
         let first = momentum != 0 && momentumBuffer == nil
         if first { momentumBuffer = Tensor(x.shape) }
         let b = momentumBuffer?.data
         let clr = learningRate / (1 + Float(evalCounter) * learningRateDecay)
-        let wd = weightDecay, mom = momentum, keep = 1 - dampening, nesterov = self.nesterov
+        let wd = weightDecay
+        let mom = momentum
+        let keep = 1 - dampening
+        let nesterov = self.nesterov
         // Elementwise: ranges of the vector on the pool's threads (same result for any thread count).
         let args = (x: xp, g: gp, b: b, first: first, clr: clr, wd: wd, mom: mom, keep: keep, nesterov: nesterov)
         ThreadPool.shared.parallelFor(n, grain: 1 << 16, args) { a, r in
-            let o = r.lowerBound, k = r.count, x = a.x + o, g = a.g + o
+            let o = r.lowerBound
+            let k = r.count
+            let x = a.x + o
+            let g = a.g + o
             if a.wd != 0 { BLAS.axpy(k, a.wd, x, g) }
             if a.mom != 0, let b = a.b.map({ $0 + o }) {
-                if a.first { b.update(from: g, count: k) } else { for i in 0..<k { b[i] = a.mom * b[i] + a.keep * g[i] } }
+                if a.first {
+                    b.update(from: g, count: k)
+                } else {
+                    for i in 0..<k { b[i] = a.mom * b[i] + a.keep * g[i] }
+                }
                 if a.nesterov { BLAS.axpy(k, a.mom, b, g) } else { g.update(from: b, count: k) }
             }
             BLAS.axpy(k, -a.clr, g, x)

@@ -12,10 +12,14 @@ public enum SafeTensors {
         public var bytes: [UInt8]
 
         public init(floats: [Float], shape: [Int]) {
-            dtype = "F32"; self.shape = shape; bytes = floats.withUnsafeBytes { Array($0) }
+            dtype = "F32"
+            self.shape = shape
+            bytes = floats.withUnsafeBytes { Array($0) }
         }
         public init(int64: [Int64], shape: [Int]) {
-            dtype = "I64"; self.shape = shape; bytes = int64.withUnsafeBytes { Array($0) }
+            dtype = "I64"
+            self.shape = shape
+            bytes = int64.withUnsafeBytes { Array($0) }
         }
         public var floats: [Float] {
             precondition(dtype == "F32", "SafeTensors: \(dtype) tensor read as F32")
@@ -23,7 +27,9 @@ public enum SafeTensors {
         }
     }
 
-    static let elementSize = ["F32": 4, "I64": 8, "F64": 8, "I32": 4, "F16": 2, "BF16": 2, "U8": 1, "I8": 1, "BOOL": 1, "I16": 2]
+    static let elementSize = [
+        "F32": 4, "I64": 8, "F64": 8, "I32": 4, "F16": 2, "BF16": 2, "U8": 1, "I8": 1, "BOOL": 1, "I16": 2,
+    ]
 
     public static func encode(_ tensors: [(String, Entry)], metadata: [String: String] = [:]) throws -> [UInt8] {
         var header: [String: Any] = [:]
@@ -43,34 +49,47 @@ public enum SafeTensors {
     }
 
     /// Parses a safetensors file, validating the header length, JSON, dtypes, shapes and offsets.
-    public static func decode(_ bytes: [UInt8], path: String) throws -> (tensors: [String: Entry], metadata: [String: String]) {
+    public static func decode(_ bytes: [UInt8], path: String) throws -> (
+        tensors: [String: Entry], metadata: [String: String]
+    ) {
         func fail(_ r: String) -> FileError { FileError(path, r) }
         guard bytes.count >= 8 else { throw fail("too short for a safetensors header (\(bytes.count) bytes)") }
         let n = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard n <= UInt64(bytes.count - 8) else { throw fail("header length \(n) runs past the end of the file (\(bytes.count) bytes)") }
+        guard n <= UInt64(bytes.count - 8) else {
+            throw fail("header length \(n) runs past the end of the file (\(bytes.count) bytes)")
+        }
         let headerEnd = 8 + Int(n)
-        guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])), let header = obj as? [String: Any] else {
+        guard let obj = try? JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd])),
+            let header = obj as? [String: Any]
+        else {
             throw fail("header is not a JSON object")
         }
         let dataSize = bytes.count - headerEnd
-        var tensors: [String: Entry] = [:], metadata: [String: String] = [:]
+        var tensors: [String: Entry] = [:]
+        var metadata: [String: String] = [:]
         var ranges: [(Int, Int, String)] = []
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let m = value as? [String: String] else { throw fail("__metadata__ must map strings to strings") }
-                metadata = m; continue
+                metadata = m
+                continue
             }
             guard let d = value as? [String: Any], let dtype = d["dtype"] as? String, let shape = d["shape"] as? [Int],
-                  let off = d["data_offsets"] as? [Int], off.count == 2 else { throw fail("tensor \(name): needs dtype, shape and data_offsets") }
+                let off = d["data_offsets"] as? [Int], off.count == 2
+            else { throw fail("tensor \(name): needs dtype, shape and data_offsets") }
             guard let size = elementSize[dtype] else { throw fail("tensor \(name): unsupported dtype \(dtype)") }
             guard shape.allSatisfy({ $0 >= 0 }), off[0] >= 0, off[0] <= off[1], off[1] <= dataSize else {
                 throw fail("tensor \(name): data_offsets \(off) outside the data (\(dataSize) bytes)")
             }
             guard shape.reduce(1, *) * size == off[1] - off[0] else {
-                throw fail("tensor \(name): shape \(shape) of \(dtype) needs \(shape.reduce(1, *) * size) bytes, offsets give \(off[1] - off[0])")
+                throw fail(
+                    "tensor \(name): shape \(shape) of \(dtype) needs \(shape.reduce(1, *) * size) bytes, "
+                        + "offsets give \(off[1] - off[0])"
+                )
             }
             ranges.append((off[0], off[1], name))
-            tensors[name] = Entry(dtype: dtype, shape: shape, bytes: Array(bytes[(headerEnd + off[0])..<(headerEnd + off[1])]))
+            tensors[name] = Entry(
+                dtype: dtype, shape: shape, bytes: Array(bytes[(headerEnd + off[0])..<(headerEnd + off[1])]))
         }
         ranges.sort { $0.0 < $1.0 }
         for i in ranges.indices.dropFirst() where ranges[i].0 < ranges[i - 1].1 {
@@ -91,5 +110,9 @@ public enum SafeTensors {
 }
 
 extension SafeTensors.Entry {
-    init(dtype: String, shape: [Int], bytes: [UInt8]) { self.dtype = dtype; self.shape = shape; self.bytes = bytes }
+    init(dtype: String, shape: [Int], bytes: [UInt8]) {
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
 }

@@ -3,7 +3,11 @@
 /// (`features.0.weight` as out×in×kH×kW, Linear weight out×in, BatchNorm `weight`, `bias`,
 /// `running_mean`, `running_var` and an I64 `num_batches_tracked`), so PyTorch's `load_state_dict` takes them.
 public enum StateDict {
-    public struct Item { public let name: String; public let tensor: Tensor? ; public let shape: [Int] }
+    public struct Item {
+        public let name: String
+        public let tensor: Tensor?
+        public let shape: [Int]
+    }
 
     /// (name, tensor, PyTorch shape) of every parameter and buffer; `tensor` nil for num_batches_tracked.
     public static func items(_ model: Sequential) -> [Item] {
@@ -12,7 +16,9 @@ public enum StateDict {
         var out: [Item] = []
         func visit(_ m: Module, _ prefix: String) {
             if let s = m as? Sequential {
-                for (i, c) in s.modules.enumerated() { visit(c, prefix + (named && s === model ? ["features", "classifier"][i] : "\(i)") + ".") }
+                for (i, c) in s.modules.enumerated() {
+                    visit(c, prefix + (named && s === model ? ["features", "classifier"][i] : "\(i)") + ".")
+                }
                 return
             }
             switch m {
@@ -40,7 +46,11 @@ public enum StateDict {
     /// The model as safetensors entries.
     public static func export(_ model: Sequential) -> [(String, SafeTensors.Entry)] {
         items(model).map { item in
-            (item.name, item.tensor.map { SafeTensors.Entry(floats: $0.array, shape: item.shape) } ?? SafeTensors.Entry(int64: [0], shape: []))
+            (
+                item.name,
+                item.tensor.map { SafeTensors.Entry(floats: $0.array, shape: item.shape) }
+                    ?? SafeTensors.Entry(int64: [0], shape: [])
+            )
         }
     }
 
@@ -49,13 +59,17 @@ public enum StateDict {
         public var description: String { message }
     }
 
-    /// Loads every parameter and buffer of `model` from `tensors`; a missing or mis-shaped tensor is an error naming it.
+    /// Loads every parameter and buffer of `model` from `tensors`; a missing or mis-shaped tensor is an error naming
+    /// it.
     public static func load(_ model: Sequential, from tensors: [String: SafeTensors.Entry], source: String) throws {
         for item in items(model) {
             guard let t = item.tensor else { continue }
-            guard let e = tensors[item.name] else { throw LoadError(message: "\(source): tensor \(item.name) is missing") }
+            guard let e = tensors[item.name] else {
+                throw LoadError(message: "\(source): tensor \(item.name) is missing")
+            }
             guard e.dtype == "F32", e.shape == item.shape else {
-                throw LoadError(message: "\(source): tensor \(item.name) is \(e.dtype) \(e.shape), expected F32 \(item.shape)")
+                throw LoadError(
+                    message: "\(source): tensor \(item.name) is \(e.dtype) \(e.shape), expected F32 \(item.shape)")
             }
             e.floats.withUnsafeBufferPointer { t.data.update(from: $0.baseAddress!, count: t.count) }
         }
