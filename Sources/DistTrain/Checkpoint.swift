@@ -166,6 +166,31 @@ public struct Checkpoint {
         }
     }
 
+    /// Removes all but the newest `keep` `epoch-NNN.ckpt` files of `dir` (by epoch number; `best.ckpt` and other
+    /// files stay); returns the names removed.
+    @discardableResult
+    public static func prune(in dir: String, keep: Int) throws -> [String] {
+        let fm = FileManager.default
+        let epochs = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).compactMap { name -> (Int, String)? in
+            guard name.hasPrefix("epoch-"), name.hasSuffix(".ckpt"),
+                let epoch = Int(name.dropFirst("epoch-".count).dropLast(".ckpt".count))
+            else {
+                return nil
+            }
+            return (epoch, name)
+        }.sorted { $0.0 < $1.0 }
+        let removed = epochs.dropLast(keep).map(\.1)
+        for name in removed {
+            let path = (dir as NSString).appendingPathComponent(name)
+            do {
+                try fm.removeItem(atPath: path)
+            } catch {
+                throw TrainError("\(path): cannot remove an old checkpoint (\(error.localizedDescription))")
+            }
+        }
+        return removed
+    }
+
     /// Checkpoint files in `dir`, newest first.
     public static func candidates(in dir: String) -> [String] {
         let fm = FileManager.default

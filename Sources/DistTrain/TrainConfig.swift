@@ -28,6 +28,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var valFraction = 0.1
     public var save = "checkpoints"
     public var checkpointEvery = 1
+    /// Epoch checkpoints kept in `save` (the newest; 0: all); `best.ckpt` is always kept.
+    public var keepCheckpoints = 3
     /// Compare parameter checksums across ranks every N steps (0: never).
     public var checksumEvery = 100
     /// Append a step record (loss, accuracy, lr, img/s) to the metrics file every N steps (0: never).
@@ -90,6 +92,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try require(threads > 0, "--threads must be positive, got \(threads)")
         try require(bucketMB.isFinite && bucketMB >= 0, "--bucket-mb must be >= 0, got \(bucketMB)")
         try require(checkpointEvery > 0, "--checkpoint-every must be positive, got \(checkpointEvery)")
+        try require(keepCheckpoints >= 0, "--keep-checkpoints must be >= 0, got \(keepCheckpoints)")
         try require(checksumEvery >= 0, "--checksum-every must be >= 0, got \(checksumEvery)")
         try require(logEvery >= 0, "--log-every must be >= 0, got \(logEvery)")
         try require(limitPerClass >= 0, "--limit-per-class must be >= 0, got \(limitPerClass)")

@@ -316,6 +316,9 @@ public final class Trainer {
                 best: hasValidation ? best : nil)
             if (epoch + 1) % config.checkpointEvery == 0 || epoch + 1 == config.epochs {
                 try checkpoint.write(to: savePath(String(format: "epoch-%03d.ckpt", epoch + 1)))
+                if config.keepCheckpoints > 0 {
+                    try Checkpoint.prune(in: config.save, keep: config.keepCheckpoints)
+                }
             }
             if isBest {
                 try checkpoint.write(to: savePath("best.ckpt"))

@@ -51,6 +51,8 @@ struct TrainCommand: ParsableCommand {
     var save = "checkpoints"
     @Option(help: "Write a checkpoint every K epochs (best.ckpt is kept too).")
     var checkpointEvery = 1
+    @Option(help: "Epoch checkpoints to keep, the newest (0: all); best.ckpt is always kept.")
+    var keepCheckpoints = 3
     @Option(help: "Compare parameter checksums across ranks every N steps (0: never).")
     var checksumEvery = 100
     @Option(help: "Append a step record to the metrics file every N steps (0: never).")
@@ -133,6 +135,7 @@ struct TrainCommand: ParsableCommand {
         c.valFraction = valFraction
         c.save = save
         c.checkpointEvery = checkpointEvery
+        c.keepCheckpoints = keepCheckpoints
         c.checksumEvery = checksumEvery
         c.logEvery = logEvery
         c.threads = threads ?? TrainConfig.defaultThreads(ranksOnHost: ranksOnHost)

@@ -215,4 +215,20 @@ final class ReviewFixTests: XCTestCase {
                 contents: Data(csv.utf8))
         }
     }
+
+    /// A run folder keeps best.ckpt and the newest --keep-checkpoints epoch checkpoints (default 3; 0: all).
+    func testRunFolderKeepsTheNewestCheckpoints() throws {
+        let dir = MPIHarness.tempDir("keep")
+        XCTAssertEqual(train(1, ["--epochs", "5"], dir: dir).status, 0)
+        let files = {
+            try FileManager.default.contentsOfDirectory(atPath: "\(dir)/ckpt").filter { $0.hasSuffix(".ckpt") }
+        }
+        XCTAssertEqual(Set(try files()), ["best.ckpt", "epoch-003.ckpt", "epoch-004.ckpt", "epoch-005.ckpt"])
+        XCTAssertEqual(train(1, ["--epochs", "7", "--resume-latest", "--keep-checkpoints", "1"], dir: dir).status, 0)
+        XCTAssertEqual(Set(try files()), ["best.ckpt", "epoch-007.ckpt"])
+        XCTAssertEqual(
+            train(1, ["--epochs", "2", "--save", "\(dir)/all", "--keep-checkpoints", "0"], dir: dir).status, 0)
+        let all = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/all").filter { $0.hasPrefix("epoch-") }
+        XCTAssertEqual(Set(all), ["epoch-001.ckpt", "epoch-002.ckpt"])
+    }
 }
