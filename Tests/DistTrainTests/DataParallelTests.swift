@@ -172,7 +172,7 @@ final class DataParallelTests: XCTestCase {
         XCTAssertEqual(ck.buffers.count, 2 * (32 + 32 + 64 + 64 + 128 + 128 + 512))
         XCTAssertNotEqual(Array(ck.buffers.prefix(32)), [Float](repeating: 0, count: 32))
         // The pictures: valid PNGs of the expected size, not blank.
-        for (name, w, h) in [("curves.png", 1000, 420), ("confusion.png", 60 + 43 * 16 + 20, 60 + 43 * 16 + 40)] {
+        for (name, w, h) in [("curves.png", 1000, 420), ("confusion.png", 130 + 43 * 16 + 20, 60 + 43 * 16 + 40)] {
             let img = try PNGCodec.read(path: "\(whole)/ckpt/\(name)")
             XCTAssertEqual(img.width, w, name)
             XCTAssertEqual(img.height, h, name)
