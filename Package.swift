@@ -60,6 +60,8 @@ let package = Package(
                 "DistTrain", "TorchNN", "GTSRBData", "DurableIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // README's library example: the Torch tutorial's network with TorchNN (built with everything else).
+        .executableTarget(name: "torch-tutorial", dependencies: ["TorchNN"], path: "Examples/TorchTutorial"),
         .testTarget(name: "DurableIOTests", dependencies: ["DurableIO"]),
         .testTarget(name: "TorchNNTests", dependencies: ["TorchNN", "DurableIO"]),
         .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData", "DurableIO"]),
