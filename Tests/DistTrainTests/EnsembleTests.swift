@@ -3,127 +3,144 @@ import XCTest
 
 @testable import DistTrain
 
-/// `train --ensemble K` at -n 4 for K = 1, 2, 4, through mpirun (K = 4 with members of two preprocessings).
+/// `train --ensemble K` at -n 4, through mpirun: the split of the ranks into groups for K = 1, 2, 4, and what the
+/// committee of four (members on two preprocessings) leaves for `eval`.
 final class EnsembleTests: XCTestCase {
-    func testGroupSplitAtFourRanks() throws {
-        let data = MPIHarness.tempDir("ens-data")
-        MPIHarness.dataset(data)
-        var params: [[Float]] = []
-        for k in [1, 2, 4] {
-            let dir = MPIHarness.tempDir("ens\(k)")
-            let out = MPIHarness.run(
-                4,
+    static let data: String = {
+        let d = MPIHarness.tempDir("ens-data")
+        MPIHarness.dataset(d)
+        return d
+    }()
+
+    /// A finished `train --ensemble K` at -n 4: its folder, report and manifest entries.
+    struct Committee {
+        let dir: String
+        let report: [String: Any]
+        let members: [[String: Any]]
+
+        func checkpoint(_ m: Int) -> String { members[m]["checkpoint"] as! String }
+    }
+
+    static func train(_ k: Int, extra: [String] = []) throws -> Committee {
+        let dir = MPIHarness.tempDir("ens\(k)")
+        let out = MPIHarness.run(
+            4,
+            [
+                "train", "--data", data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt", "--model", "convnet",
+                "--epochs", "1", "--batch-size", "16", "--ensemble", "\(k)", "--report", "r.json",
+            ] + extra, cwd: dir)
+        XCTAssertEqual(out.status, 0, out.text)
+        let report = try json("\(dir)/r.json")
+        let manifest = k > 1 ? try json("\(dir)/ckpt/ensemble.json")["members"] as? [[String: Any]] ?? [] : []
+        return Committee(dir: dir, report: report, members: manifest)
+    }
+
+    /// The committee of four on none/equalize members, trained once for the tests that read it.
+    nonisolated(unsafe) static let four: Result<Committee, Error> = Result {
+        try train(4, extra: ["--preprocess", "none,equalize", "--predictions", "p.csv"])
+    }
+
+    static func json(_ path: String) throws -> [String: Any] {
+        try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any] ?? [:]
+    }
+
+    /// The `Filename;ClassId;TrueClassId;Confidence` rows of a predictions file.
+    static func rows(_ path: String) throws -> [[Substring]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: ";", omittingEmptySubsequences: false) }
+    }
+
+    func testOneMemberUsesAllFourRanks() throws {
+        let one = try EnsembleTests.train(1)
+        XCTAssertEqual(one.report["world_size"] as? Int, 4)
+        XCTAssertNil(one.report["members"])
+    }
+
+    func testTwoMembersOfTwoRanks() throws {
+        let two = try EnsembleTests.train(2)
+        XCTAssertEqual((two.report["members"] as? [[String: Any]])?.count, 2)
+        XCTAssertNotNil((two.report["committee"] as? [String: Any])?["vote"])
+        XCTAssertEqual(Set(two.members.map { $0["seed"] as! Int }).count, 2, "members have their own seeds")
+        XCTAssertEqual(two.members.map { $0["preprocess"] as? String }, ["none", "none"])
+    }
+
+    func testFourMembersCycleThePreprocessingsAndDiffer() throws {
+        let four = try EnsembleTests.four.get()
+        XCTAssertEqual((four.report["members"] as? [[String: Any]])?.count, 4)
+        XCTAssertEqual(Set(four.members.map { $0["seed"] as! Int }).count, 4)
+        XCTAssertEqual(
+            four.members.map { $0["preprocess"] as? String }, ["none", "equalize", "none", "equalize"])
+        XCTAssertEqual(try Checkpoint.read(path: four.checkpoint(1)).header.config.preprocess, .equalize)
+        let params = try (0..<2).map { try Checkpoint.read(path: four.checkpoint($0)).params }
+        XCTAssertNotEqual(params[0], params[1], "members really differ")
+        // … and so do their predictions: the two members' confidences differ image by image.
+        var confidences: [[String]] = []
+        for m in 0..<2 {
+            let one = MPIHarness.run(
+                1,
                 [
-                    "train", "--data", data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
-                    "--model", "convnet", "--epochs", "1", "--batch-size", "16", "--ensemble", "\(k)",
-                    "--report", "r.json",
-                ] + (k == 4 ? ["--preprocess", "none,equalize", "--predictions", "p.csv"] : []),
-                cwd: dir)
-            XCTAssertEqual(out.status, 0, out.text)
-            guard out.status == 0 else { return }
-            let report =
-                try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json")))
-                as! [String: Any]
-            if k == 1 {
-                XCTAssertEqual(report["world_size"] as? Int, 4)
-                continue
-            }
-            let members = report["members"] as! [[String: Any]]
-            XCTAssertEqual(members.count, k)
-            XCTAssertNotNil((report["committee"] as? [String: Any])?["vote"])
-            let manifest =
-                try JSONSerialization.jsonObject(
-                    with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/ckpt/ensemble.json"))) as! [String: Any]
-            let entries = manifest["members"] as! [[String: Any]]
-            XCTAssertEqual(Set(entries.map { $0["seed"] as! Int }).count, k, "members have their own seeds")
-            XCTAssertEqual(
-                entries.map { $0["preprocess"] as? String },
-                k == 4 ? ["none", "equalize", "none", "equalize"] : ["none", "none"])
-            if k == 4 {
-                params = try entries.map { try Checkpoint.read(path: $0["checkpoint"] as! String).params }
-                XCTAssertNotEqual(params[0], params[1], "members really differ")
-                // … and so do their predictions: the two members' confidences differ image by image.
-                var confidences: [[String]] = []
-                for m in 0..<2 {
-                    let one = MPIHarness.run(
-                        1,
-                        [
-                            "eval", "--checkpoint", entries[m]["checkpoint"] as! String, "--data", data,
-                            "--cache-dir", "\(dir)/cache", "--predictions", "m\(m).csv",
-                        ], cwd: dir)
-                    XCTAssertEqual(one.status, 0, one.text)
-                    confidences.append(
-                        try String(contentsOfFile: "\(dir)/m\(m).csv", encoding: .utf8).split(separator: "\n")
-                            .dropFirst()
-                            .map {
-                                String(
-                                    $0.split(separator: ";", omittingEmptySubsequences: false)[1...3].joined(
-                                        separator: ";"))
-                            })
-                }
-                let differing = zip(confidences[0], confidences[1]).filter { $0 != $1 }.count
-                print("members 0 and 1 differ on \(differing) of \(confidences[0].count) predictions")
-                XCTAssertGreaterThan(differing, confidences[0].count / 2)
-                XCTAssertEqual(
-                    try Checkpoint.read(path: entries[1]["checkpoint"] as! String).header.config.preprocess, .equalize)
-                // Voting the saved members from eval gives the same committee, image by image: eval preprocesses
-                // each member's input as that member was trained.
-                let ev = MPIHarness.run(
-                    2,
-                    [
-                        "eval", "--ensemble", "\(dir)/ckpt/ensemble.json", "--data", data,
-                        "--cache-dir", "\(dir)/cache", "--report", "e.json", "--predictions", "ep.csv",
-                    ], cwd: dir)
-                XCTAssertEqual(ev.status, 0, ev.text)
-                let er =
-                    try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/e.json")))
-                    as! [String: Any]
-                XCTAssertEqual(
-                    (er["committee"] as! [String: Any])["vote"] as? Double,
-                    (report["committee"] as! [String: Any])["vote"] as? Double)
-                let rows = { (f: String) in
-                    try String(contentsOfFile: "\(dir)/\(f)", encoding: .utf8).split(separator: "\n").dropFirst()
-                        .map { $0.split(separator: ";", omittingEmptySubsequences: false) }
-                }
-                let (trained, evaluated) = (try rows("p.csv"), try rows("ep.csv"))
-                XCTAssertEqual(trained.count, evaluated.count)
-                for (a, b) in zip(trained, evaluated) {
-                    XCTAssertEqual(Array(a[0...2]), Array(b[0...2]), "same image, class and label")
-                    XCTAssertEqual(Double(a[3])!, Double(b[3])!, accuracy: 2e-5, "same averaged probability")
-                }
-                try checkSplitsAreShared(data: data, member: entries[0]["checkpoint"] as! String, dir: dir)
-            }
+                    "eval", "--checkpoint", four.checkpoint(m), "--data", EnsembleTests.data, "--cache-dir",
+                    "\(four.dir)/cache", "--predictions", "m\(m).csv",
+                ], cwd: four.dir)
+            XCTAssertEqual(one.status, 0, one.text)
+            confidences.append(try EnsembleTests.rows("\(four.dir)/m\(m).csv").map { $0[1...3].joined(separator: ";") })
+        }
+        let differing = zip(confidences[0], confidences[1]).filter { $0 != $1 }.count
+        XCTAssertGreaterThan(differing, confidences[0].count / 2)
+    }
+
+    /// Voting the saved members from eval gives the train run's committee, image by image: eval preprocesses
+    /// each member's input as that member was trained.
+    func testEvalOfTheManifestRepeatsTheCommittee() throws {
+        let four = try EnsembleTests.four.get()
+        let out = MPIHarness.run(
+            2,
+            [
+                "eval", "--ensemble", "\(four.dir)/ckpt/ensemble.json", "--data", EnsembleTests.data, "--cache-dir",
+                "\(four.dir)/cache", "--report", "e.json", "--predictions", "ep.csv",
+            ], cwd: four.dir)
+        XCTAssertEqual(out.status, 0, out.text)
+        let evaluated = try EnsembleTests.json("\(four.dir)/e.json")
+        XCTAssertEqual(
+            (evaluated["committee"] as? [String: Any])?["vote"] as? Double,
+            (four.report["committee"] as? [String: Any])?["vote"] as? Double)
+        let (trainedRows, evaluatedRows) = (
+            try EnsembleTests.rows("\(four.dir)/p.csv"), try EnsembleTests.rows("\(four.dir)/ep.csv")
+        )
+        XCTAssertEqual(trainedRows.count, evaluatedRows.count)
+        for (a, b) in zip(trainedRows, evaluatedRows) {
+            XCTAssertEqual(Array(a[0...2]), Array(b[0...2]), "same image, class and label")
+            XCTAssertEqual(Double(a[3])!, Double(b[3])!, accuracy: 2e-5, "same averaged probability")
         }
     }
 
     /// eval votes saved checkpoints on validation tracks only when they were held out for every member:
     /// a separately trained model with the same seed joins the committee, one with another split is refused.
-    private func checkSplitsAreShared(data: String, member: String, dir: String) throws {
+    func testEvalVotesOnlyMembersThatShareTheSplit() throws {
+        let four = try EnsembleTests.four.get()
+        let dir = four.dir
         for seed in ["1", "5"] {
             let out = MPIHarness.run(
                 1,
                 [
-                    "train", "--data", data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/solo\(seed)",
-                    "--model", "convnet", "--epochs", "1", "--batch-size", "16", "--seed", seed,
+                    "train", "--data", EnsembleTests.data, "--cache-dir", "\(dir)/cache", "--save",
+                    "\(dir)/solo\(seed)", "--model", "convnet", "--epochs", "1", "--batch-size", "16", "--seed", seed,
                 ], cwd: dir)
             XCTAssertEqual(out.status, 0, out.text)
         }
-        let same = MPIHarness.run(
-            1,
-            [
-                "eval", "--checkpoint", member, "\(dir)/solo1/epoch-001.ckpt", "--data", data, "--cache-dir",
-                "\(dir)/cache",
-            ], cwd: dir)
+        func eval(_ other: String) -> MPIHarness.Output {
+            MPIHarness.run(
+                1,
+                [
+                    "eval", "--checkpoint", four.checkpoint(0), other, "--data", EnsembleTests.data, "--cache-dir",
+                    "\(dir)/cache",
+                ], cwd: dir)
+        }
+        let same = eval("\(dir)/solo1/epoch-001.ckpt")
         XCTAssertEqual(same.status, 0, same.text)
-        let other = MPIHarness.run(
-            1,
-            [
-                "eval", "--checkpoint", member, "\(dir)/solo5/epoch-001.ckpt", "--data", data, "--cache-dir",
-                "\(dir)/cache",
-            ], cwd: dir)
+        let other = eval("\(dir)/solo5/epoch-001.ckpt")
         XCTAssertNotEqual(other.status, 0)
-        XCTAssertTrue(
-            other.text.contains("solo5/epoch-001.ckpt: trained with split seed 5")
-                && other.text.contains("must share the split"), other.text)
+        XCTAssertTrue(other.text.contains("solo5/epoch-001.ckpt: trained with split seed 5"), other.text)
+        XCTAssertTrue(other.text.contains("must share the split"), other.text)
     }
 }

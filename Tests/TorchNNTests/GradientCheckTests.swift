@@ -16,17 +16,36 @@ final class GradientCheckTests: XCTestCase {
         GradientChecker.check(m, input: GradientChecker.random(Shape(4), &rng), seed: seed)
     }
 
+    /// One convolution's geometry and its input's size.
+    struct ConvolutionCase {
+        let planes: (input: Int, output: Int)
+        let kernel: (w: Int, h: Int)
+        let stride: (w: Int, h: Int)
+        let padding: (w: Int, h: Int)
+        let images: Int
+        let size: (h: Int, w: Int)
+    }
+
     func testSpatialConvolution() {
         var rng = RandomGenerator(seed: seed + 1)
-        // (nIn, nOut, kW, kH, dW, dH, padW, padH, N, H, W)
         let cases = [
-            (2, 3, 3, 3, 1, 1, 1, 1, 2, 5, 6), (3, 2, 3, 3, 2, 2, 0, 0, 2, 7, 7),
-            (1, 2, 2, 3, 1, 2, 2, 1, 3, 5, 4), (2, 4, 1, 1, 1, 1, 0, 0, 2, 3, 3),
-            (2, 2, 3, 2, 2, 1, 2, 2, 1, 6, 5),
+            ConvolutionCase(
+                planes: (2, 3), kernel: (3, 3), stride: (1, 1), padding: (1, 1), images: 2, size: (5, 6)),
+            ConvolutionCase(
+                planes: (3, 2), kernel: (3, 3), stride: (2, 2), padding: (0, 0), images: 2, size: (7, 7)),
+            ConvolutionCase(
+                planes: (1, 2), kernel: (2, 3), stride: (1, 2), padding: (2, 1), images: 3, size: (5, 4)),
+            ConvolutionCase(
+                planes: (2, 4), kernel: (1, 1), stride: (1, 1), padding: (0, 0), images: 2, size: (3, 3)),
+            ConvolutionCase(
+                planes: (2, 2), kernel: (3, 2), stride: (2, 1), padding: (2, 2), images: 1, size: (6, 5)),
         ]
         for c in cases {
-            let m = SpatialConvolution(c.0, c.1, c.2, c.3, c.4, c.5, c.6, c.7, rng: &rng)
-            GradientChecker.check(m, input: GradientChecker.random(Shape(c.8, c.0, c.9, c.10), &rng), seed: seed)
+            let m = SpatialConvolution(
+                c.planes.input, c.planes.output, c.kernel.w, c.kernel.h, c.stride.w, c.stride.h, c.padding.w,
+                c.padding.h, rng: &rng)
+            let input = GradientChecker.random(Shape(c.images, c.planes.input, c.size.h, c.size.w), &rng)
+            GradientChecker.check(m, input: input, seed: seed)
         }
         let m = SpatialConvolution(2, 3, 3, 3, 1, 1, 1, 1, rng: &rng)
         GradientChecker.check(m, input: GradientChecker.random(Shape(2, 4, 5), &rng), seed: seed)
