@@ -34,9 +34,9 @@ struct TrainCommand: ParsableCommand {
     var lrStep = 20
     @Option(help: "Learning-rate factor per drop (step schedule).")
     var lrGamma: Float = 0.1
-    @Option(help: "Random seed (initialisation, data order, augmentation, split).")
+    @Option(help: "Random seed (initialisation, data order, augmentation, dropout masks, split).")
     var seed: UInt64 = 1
-    @Option(help: "Training augmentation.")
+    @Option(help: "Training augmentation: affine (for signs), seed (the seed repository's recipe) or none.")
     var augment = Augmentation.affine
     @Option(
         help: ArgumentHelp(

@@ -19,7 +19,7 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertNil(c.splitSeed)
         var d = TrainConfig()
         d.splitSeed = 9
-        d.augment = .seed
+        d.augment = .seedRecipe
         d.lrSchedule = .cosine
         XCTAssertEqual(try JSONDecoder().decode(TrainConfig.self, from: JSONEncoder().encode(d)), d)
         let unknown = old.replacingOccurrences(of: #""model":"vgg_small""#, with: #""model":"resnet""#)

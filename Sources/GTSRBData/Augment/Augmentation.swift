@@ -4,6 +4,7 @@ public enum Augmentation: String, CaseIterable, Codable, Sendable {
     case none
     /// For traffic signs: random rotation ±10°, scale 0.9–1.1, translation ±10 %, ColorJitter 0.4; no flips.
     case affine
-    /// The seed repository's: RandomSizedCrop(48) (area 8–100 %, aspect 3/4–4/3), ColorJitter 0.4, Lighting 0.1.
-    case seed
+    /// The seed repository's recipe (`--augment seed`): RandomSizedCrop(48) (area 8–100 %, aspect 3/4–4/3),
+    /// ColorJitter 0.4, Lighting 0.1.
+    case seedRecipe = "seed"
 }

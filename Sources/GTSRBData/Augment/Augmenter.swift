@@ -47,14 +47,14 @@ public struct Augmenter: Sendable {
             switch kind {
             case .none: break
             case .affine: map = randomAffine(w, h, &rng)
-            case .seed: map = randomSizedCrop(w, h, &rng)
+            case .seedRecipe: map = randomSizedCrop(w, h, &rng)
             }
         }
         sample(pixels, w, h, map, out)
         preprocess.apply(out, plane: size * size)
         if train && kind != .none {
             colorJitter(out, &rng)
-            if kind == .seed { lighting(out, &rng) }
+            if kind == .seedRecipe { lighting(out, &rng) }
         }
         let plane = size * size
         for c in 0..<3 {
