@@ -40,13 +40,30 @@ public struct Benchmark {
         return total / seconds
     }
 
+    /// Runs the benchmark on `comm`'s ranks; rank 0's dictionary is the `RESULT` line.
     public func run(comm: Communicator) -> [String: Any] {
         CPUAffinity.setEngineThreads(threads, rank: comm.rank)
         let net = ModelRegistry.make(model, seed: 1)
         for case let conv as SpatialConvolution in net.allModules { conv.allowsWinograd = winograd }
+        var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
+        var result: [String: Any] = [
+            "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
+            "ranks": comm.size, "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
+        ]
+        result.merge(training(net, comm: comm, rng: &rng)) { $1 }
+        result.merge(evaluation(net, comm: comm, rng: &rng)) { $1 }
+        result["augment_ms_per_image"] = augmentationMilliseconds(rng: &rng)
+        let rss = comm.allgather([peakRSSMegabytes()])
+        result["peak_rss_mb"] = rss.max() ?? 0
+        result["peak_rss_mb_per_rank"] = rss
+        return result
+    }
+
+    /// `steps` timed training steps after `warmup`: throughput, step-time percentiles and the communication's
+    /// shares.
+    func training(_ net: Sequential, comm: Communicator, rng: inout RandomGenerator) -> [String: Any] {
         let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
         let (c, h, w) = model.inputShape
-        var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
         let x = Tensor(Shape(shard, c, h, w))
         let y = Tensor(Shape(shard))
         for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
@@ -71,15 +88,28 @@ public struct Benchmark {
             stepAllreduce[i] = replica.allreduceSeconds - a0
         }
         comm.barrier()
-        let trainSeconds = monotonicSeconds() - t0
-        let allreduceShares = comm.allgather([replica.allreduceSeconds / trainSeconds])
+        let seconds = monotonicSeconds() - t0
+        let allreduceShares = comm.allgather([replica.allreduceSeconds / seconds])
         let syncSeconds = comm.allgather([replica.syncBatchNormSeconds]).max() ?? 0
-        let transferShare = Benchmark.transferShare(
-            comm.allgather(stepAllreduce), ranks: comm.size, seconds: trainSeconds)
+        return [
+            "train_img_s": Double(steps * globalBatch) / seconds,
+            "step_ms": 1000 * seconds / Double(steps),
+            // Rank 0's step times: their spread is the jitter the ranks wait for each other over.
+            "step_ms_p10_p50_p90": [0.1, 0.5, 0.9].map { 1000 * Benchmark.quantile(stepSeconds, $0) },
+            "allreduce_share": allreduceShares.max() ?? 0, "allreduce_share_per_rank": allreduceShares,
+            "allreduce_transfer_share": Benchmark.transferShare(
+                comm.allgather(stepAllreduce), ranks: comm.size, seconds: seconds),
+            // SyncBatchNorm's per-layer reductions (forward and backward), largest over the ranks.
+            "sync_bn_ms_per_step": 1000 * syncSeconds / Double(steps), "sync_bn_share": syncSeconds / seconds,
+            "train_ms_per_image_per_rank": 1000 * seconds / Double(steps * shard),
+        ]
+    }
 
-        // Evaluation: each rank scores its share of `evalBatch` images per step, in chunks of
-        // `Evaluator.chunk` images as the evaluator does.
+    /// Evaluation throughput: each rank scores its share of `evalBatch` images per step, in chunks of
+    /// `Evaluator.chunk` images as the evaluator does.
+    func evaluation(_ net: Sequential, comm: Communicator, rng: inout RandomGenerator) -> [String: Any] {
         net.evaluate()
+        let (c, h, w) = model.inputShape
         let evalShard = Sharding.size(evalBatch, rank: comm.rank, ranks: comm.size)
         let chunk = min(Evaluator.chunk, evalShard)
         let xe = Tensor(Shape(chunk, c, h, w))
@@ -96,35 +126,21 @@ public struct Benchmark {
         let t1 = monotonicSeconds()
         for _ in 0..<evalSteps { evalStep() }
         comm.barrier()
-        let evalSeconds = monotonicSeconds() - t1
-        // Augmentation cost: the default (affine) transform of a 32×32 image, per image, on this thread.
+        return ["eval_img_s": Double(evalSteps * evalBatch) / (monotonicSeconds() - t1)]
+    }
+
+    /// The default (affine) augmentation of a 32×32 image, milliseconds per image on this thread.
+    func augmentationMilliseconds(rng: inout RandomGenerator) -> Double {
         let aug = Augmenter(kind: .affine, mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25])
         let src = (0..<(32 * 32 * 3)).map { _ in UInt8(rng.below(256)) }
         let dst = Tensor(Shape(3, 48, 48))
-        let t2 = monotonicSeconds()
-        let augN = 300
+        let t0 = monotonicSeconds()
+        let images = 300
         src.withUnsafeBufferPointer { p in
-            for _ in 0..<augN {
+            for _ in 0..<images {
                 aug.apply(p.baseAddress!, width: 32, height: 32, train: true, rng: &rng, into: dst.data)
             }
         }
-        let augMs = 1000 * (monotonicSeconds() - t2) / Double(augN)
-        let rss = comm.allgather([peakRSSMegabytes()])
-        return [
-            "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
-            "ranks": comm.size,
-            "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
-            // SyncBatchNorm's per-layer reductions (forward and backward), largest over the ranks.
-            "sync_bn_ms_per_step": 1000 * syncSeconds / Double(steps), "sync_bn_share": syncSeconds / trainSeconds,
-            "train_img_s": Double(steps * globalBatch) / trainSeconds,
-            "eval_img_s": Double(evalSteps * evalBatch) / evalSeconds,
-            "step_ms": 1000 * trainSeconds / Double(steps),
-            // Rank 0's step times: their spread is the jitter the ranks wait for each other over.
-            "step_ms_p10_p50_p90": [0.1, 0.5, 0.9].map { 1000 * Benchmark.quantile(stepSeconds, $0) },
-            "allreduce_share": allreduceShares.max() ?? 0, "allreduce_share_per_rank": allreduceShares,
-            "allreduce_transfer_share": transferShare,
-            "augment_ms_per_image": augMs, "train_ms_per_image_per_rank": 1000 * trainSeconds / Double(steps * shard),
-            "peak_rss_mb": rss.max() ?? 0, "peak_rss_mb_per_rank": rss,
-        ]
+        return 1000 * (monotonicSeconds() - t0) / Double(images)
     }
 }

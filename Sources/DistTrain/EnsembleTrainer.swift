@@ -37,6 +37,8 @@ public final class EnsembleTrainer {
 
     public static func memberSeed(_ base: UInt64, _ m: Int) -> UInt64 { base &+ 1000 &* UInt64(m) }
 
+    /// Trains this rank's member with its group, then world rank 0 votes the members and writes the report,
+    /// the predictions and the manifest.
     public func run() throws {
         guard members >= 1, world.size % members == 0 else {
             throw TrainError(
@@ -48,79 +50,102 @@ public final class EnsembleTrainer {
         _ = try DataContext(
             dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
             skipBad: config.skipBadImages, comm: world, needTrain: true, log: { if self.world.isRoot { print($0) } })
-        let per = world.size / members
-        let m = world.rank / per
-        let group = world.split(color: m, key: world.rank)
-        var cfg = config
-        cfg.seed = EnsembleTrainer.memberSeed(config.seed, m)
-        cfg.splitSeed = config.seed
-        cfg.model = models[m % models.count]
-        cfg.preprocess = preprocesses[m % preprocesses.count]
-        cfg.save = (config.save as NSString).appendingPathComponent("member-\(m)")
-        var memberOptions = TrainOptions()
-        memberOptions.cacheDir = options.cacheDir
-        memberOptions.logPrefix = "[member \(m)] "
-        memberOptions.progress = options.progress == .lines ? .lines : .off
-        memberOptions.printConfusion = false
-        memberOptions.start = options.start
-        memberOptions.initFrom = options.initFrom
+        let member = world.rank / ranksPerMember
+        let group = world.split(color: member, key: world.rank)
         if world.isRoot {
             print(
-                "ensemble: \(members) members of \(per) rank(s) each; models \(names(models)); "
+                "ensemble: \(members) members of \(ranksPerMember) rank(s) each; models \(names(models)); "
                     + "preprocessing \(names(preprocesses)); seeds "
                     + (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
-        let outcome = try Trainer(config: cfg, options: memberOptions, comm: group).run()
-
-        // Gather every member's log-probabilities to world rank 0 (members' group roots hold them).
-        func gatherTables(_ r: Evaluator.Result?) -> [[Float]] {
-            guard let r else { return [] }
-            let n = r.indices.count * r.classes
-            let local = group.isRoot ? r.logProbs : [Float](repeating: 0, count: n)
-            let all = world.gather(local)
-            guard world.isRoot else { return [] }
-            return (0..<members).map { Array(all[($0 * per * n)..<($0 * per * n + n)]) }
-        }
-        let valTables = gatherTables(outcome.validation)
-        let testTables = gatherTables(outcome.test)
-        var accs = [outcome.validationAccuracy]
-        if world.size > 1 { accs = world.allgather(accs) }
+        let outcome = try Trainer(config: memberConfig(member), options: memberOptions(member), comm: group).run()
+        let validationTables = gather(outcome.validation, group: group)
+        let testTables = gather(outcome.test, group: group)
+        let accuracies = world.size > 1 ? world.allgather([outcome.validationAccuracy]) : [outcome.validationAccuracy]
         try world.rootOnly {
-            let labels = outcome.validation.indices.map { outcome.train.labels[$0] }
-            let committee = Committee(classes: GTSRBLayout.classes, members: valTables)
-            var report = EnsembleReport.summarise(
-                committee, labels: labels, tracks: outcome.validation.indices.map { outcome.train.tracks[$0] },
-                split: "validation", print: true)
-            report["world_size"] = world.size
-            report["epochs"] = config.epochs
-            var manifest: [[String: Any]] = []
-            for k in 0..<members {
-                manifest.append([
-                    "member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k),
-                    "model": models[k % models.count].rawValue,
-                    "preprocess": preprocesses[k % preprocesses.count].rawValue,
-                    "checkpoint":
-                        ((absolute(config.save) as NSString).appendingPathComponent("member-\(k)") as NSString)
-                        .appendingPathComponent(String(format: "epoch-%03d.ckpt", config.epochs)),
-                    "validation_accuracy": accs[k * per],
-                ])
+            try report(outcome, validationTables: validationTables, testTables: testTables, accuracies: accuracies)
+        }
+    }
+
+    var ranksPerMember: Int { world.size / members }
+
+    /// Member m's configuration: its seed (the base seed's split), model, preprocessing and folder.
+    func memberConfig(_ m: Int) -> TrainConfig {
+        var c = config
+        c.seed = EnsembleTrainer.memberSeed(config.seed, m)
+        c.splitSeed = config.seed
+        c.model = models[m % models.count]
+        c.preprocess = preprocesses[m % preprocesses.count]
+        c.save = (config.save as NSString).appendingPathComponent("member-\(m)")
+        return c
+    }
+
+    /// Member m's options: the run's start and weights, its own prefix, progress lines or none, no confusion matrix.
+    func memberOptions(_ m: Int) -> TrainOptions {
+        var o = TrainOptions()
+        o.cacheDir = options.cacheDir
+        o.logPrefix = "[member \(m)] "
+        o.progress = options.progress == .lines ? .lines : .off
+        o.printConfusion = false
+        o.start = options.start
+        o.initFrom = options.initFrom
+        return o
+    }
+
+    /// Every member's log-probabilities, gathered to world rank 0 (each group's root holds its member's).
+    func gather(_ result: Evaluator.Result?, group: Communicator) -> [[Float]] {
+        guard let result else { return [] }
+        let n = result.indices.count * result.classes
+        let local = group.isRoot ? result.logProbs : [Float](repeating: 0, count: n)
+        let all = world.gather(local)
+        guard world.isRoot else { return [] }
+        let per = ranksPerMember
+        return (0..<members).map { Array(all[($0 * per * n)..<($0 * per * n + n)]) }
+    }
+
+    /// The committee's report on validation (and test when labelled), its predictions and `ensemble.json`.
+    func report(
+        _ outcome: Trainer.Outcome, validationTables: [[Float]], testTables: [[Float]], accuracies: [Double]
+    ) throws {
+        let indices = outcome.validation.indices
+        let committee = Committee(classes: GTSRBLayout.classes, members: validationTables)
+        var report = EnsembleReport.summarise(
+            committee, labels: indices.map { outcome.train.labels[$0] },
+            tracks: indices.map { outcome.train.tracks[$0] }, split: "validation", print: true)
+        report["world_size"] = world.size
+        report["epochs"] = config.epochs
+        if let testCache = outcome.testCache, let test = outcome.test, !testTables.isEmpty {
+            let testCommittee = Committee(classes: GTSRBLayout.classes, members: testTables)
+            let labels = test.indices.map { testCache.labels[$0] }
+            if labels.contains(where: { $0 >= 0 }) {
+                report["test"] = EnsembleReport.summarise(testCommittee, labels: labels, split: "test", print: true)
             }
-            if let tc = outcome.testCache, !testTables.isEmpty {
-                let tcommittee = Committee(classes: GTSRBLayout.classes, members: testTables)
-                let tlabels = outcome.test!.indices.map { tc.labels[$0] }
-                if tlabels.contains(where: { $0 >= 0 }) {
-                    report["test"] = EnsembleReport.summarise(tcommittee, labels: tlabels, split: "test", print: true)
-                }
-                if let p = options.predictions {
-                    try EnsembleReport.writePredictions(tcommittee, tc, outcome.test!.indices, to: p)
-                }
-            } else if let p = options.predictions {
-                try EnsembleReport.writePredictions(committee, outcome.train, outcome.validation.indices, to: p)
+            if let p = options.predictions {
+                try EnsembleReport.writePredictions(testCommittee, testCache, test.indices, to: p)
             }
-            try RunFiles.writeJSON(
-                ["members": manifest, "base_seed": config.seed, "classes": GTSRBLayout.classes],
-                to: (config.save as NSString).appendingPathComponent("ensemble.json"))
-            if let r = options.report { try RunFiles.writeJSON(report, to: r) }
+        } else if let p = options.predictions {
+            try EnsembleReport.writePredictions(committee, outcome.train, indices, to: p)
+        }
+        try RunFiles.writeJSON(
+            ["members": manifest(accuracies), "base_seed": config.seed, "classes": GTSRBLayout.classes],
+            to: (config.save as NSString).appendingPathComponent("ensemble.json"))
+        if let r = options.report {
+            try RunFiles.writeJSON(report, to: r)
+        }
+    }
+
+    /// `ensemble.json`'s members: seed, model, preprocessing, final checkpoint and validation accuracy.
+    func manifest(_ accuracies: [Double]) -> [[String: Any]] {
+        (0..<members).map { k in
+            let folder = (absolute(config.save) as NSString).appendingPathComponent("member-\(k)")
+            return [
+                "member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k),
+                "model": models[k % models.count].rawValue,
+                "preprocess": preprocesses[k % preprocesses.count].rawValue,
+                "checkpoint": (folder as NSString).appendingPathComponent(
+                    String(format: "epoch-%03d.ckpt", config.epochs)),
+                "validation_accuracy": accuracies[k * ranksPerMember],
+            ]
         }
     }
 }
