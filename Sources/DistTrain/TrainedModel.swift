@@ -47,35 +47,16 @@ public struct TrainedModel {
     /// The model of a safetensors file. Its metadata (written by `export`) names the model, the preprocessing,
     /// the mean and the standard deviation; `model` is used where the file names none, and must agree where it does.
     public static func load(weights path: String, model given: ModelName?) throws -> TrainedModel {
-        let file: (tensors: [String: SafeTensors.Entry], metadata: [String: String])
-        do {
-            file = try SafeTensors.read(path: path)
-        } catch {
-            throw TrainError("\(error)")
-        }
+        let file = try readSafeTensors(path)
         var config = TrainConfig()
-        if let name = file.metadata["model"] {
-            guard let stored = ModelName(rawValue: name) else {
-                throw TrainError("\(path): metadata model \(name) is unknown")
-            }
-            if let given, given != stored {
-                throw TrainError("--model \(given.rawValue) contradicts \(path), whose metadata says model \(name)")
-            }
-            config.model = stored
-        } else {
-            config.model = given ?? .vggSmall
-        }
+        config.model = try modelName(file.metadata, path: path, given: given) ?? given ?? .vggSmall
         let preprocess = file.metadata["preprocess"] ?? Preprocessing.none.rawValue
         guard let p = Preprocessing(rawValue: preprocess) else {
             throw TrainError("\(path): metadata preprocess \(preprocess) is unknown")
         }
         config.preprocess = p
         let network = ModelRegistry.make(config.model, seed: 1)
-        do {
-            try StateDict.load(network, from: file.tensors, source: path)
-        } catch {
-            throw TrainError("\(error)")
-        }
+        try load(file.tensors, into: network, path: path)
         func channels(_ key: String) throws -> [Float] {
             guard let v = file.metadata[key]?.split(separator: ",").compactMap({ Float($0) }), v.count == 3 else {
                 throw TrainError("\(path): metadata \(key) (3 comma-separated channel values) is missing")
@@ -85,6 +66,46 @@ public struct TrainedModel {
         return TrainedModel(
             network: network, config: config, mean: try channels("mean"), std: try channels("std"),
             epoch: Int(file.metadata["epoch"] ?? "") ?? 0, source: path)
+    }
+
+    /// Reads the weights of a safetensors file (ours, or PyTorch's `state_dict` without metadata) into `network`,
+    /// a `model`, for `train --init-from`; a file whose metadata names another model is refused.
+    public static func loadWeights(_ path: String, into network: Sequential, model: ModelName) throws {
+        let file = try readSafeTensors(path)
+        _ = try modelName(file.metadata, path: path, given: model)
+        try load(file.tensors, into: network, path: path)
+    }
+
+    static func readSafeTensors(_ path: String) throws -> (
+        tensors: [String: SafeTensors.Entry], metadata: [String: String]
+    ) {
+        do {
+            return try SafeTensors.read(path: path)
+        } catch {
+            throw TrainError("\(error)")
+        }
+    }
+
+    /// The model a file's metadata names (nil: none), checked against `given`.
+    static func modelName(_ metadata: [String: String], path: String, given: ModelName?) throws -> ModelName? {
+        guard let name = metadata["model"] else {
+            return nil
+        }
+        guard let stored = ModelName(rawValue: name) else {
+            throw TrainError("\(path): metadata model \(name) is unknown")
+        }
+        if let given, given != stored {
+            throw TrainError("--model \(given.rawValue) contradicts \(path), whose metadata says model \(name)")
+        }
+        return stored
+    }
+
+    static func load(_ tensors: [String: SafeTensors.Entry], into network: Sequential, path: String) throws {
+        do {
+            try StateDict.load(network, from: tensors, source: path)
+        } catch {
+            throw TrainError("\(error)")
+        }
     }
 
     /// The member checkpoints an ensemble manifest (`ensemble.json` of `train --ensemble`) lists.

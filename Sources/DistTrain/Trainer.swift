@@ -108,22 +108,7 @@ public final class Trainer {
             dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
             skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
         guard let train = data.train else { throw TrainError("\(config.data): no training split") }
-        let (trainIndices, validationIndices) = split(train)
-        guard trainIndices.count >= 2 * comm.size else {
-            throw TrainError(
-                "--data \(config.data): \(trainIndices.count) training images are too few for "
-                    + "\(comm.size) ranks")
-        }
-        let testCount = data.test.map { ", \($0.count) test images" } ?? ""
-        log(
-            "data: \(data.layout): \(trainIndices.count) training, \(validationIndices.count) validation images "
-                + "(held-out tracks)\(testCount)")
-        if validationIndices.isEmpty {
-            log(
-                "no validation split (--val-fraction \(config.valFraction)): epochs report training figures only and "
-                    + "best.ckpt is not written")
-        }
-
+        let (trainIndices, validationIndices) = try split(train, data: data)
         let model = ModelRegistry.make(config.model, seed: config.seed, classes: classes)
         let optimizer = OptimizerFactory.make(
             config.optimizer, learningRate: config.lr, momentum: config.momentum,
@@ -133,32 +118,13 @@ public final class Trainer {
             model: model, criterion: ClassNLLCriterion(), optimizer: optimizer,
             comm: comm, bucketElements: config.bucketElements,
             syncBatchNorm: config.syncBN)
-        var (mean, std) = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
-        var position = (epoch: 0, step: 0, best: -1.0)
-        if let (checkpoint, path) = try resumeCheckpoint() {
-            try checkpoint.validate(for: replica, config: config, path: path)
-            checkpoint.restore(params: replica.params, buffers: replica.buffers)
-            replica.optimizer.state = OptimizerState(
-                scalars: checkpoint.header.optimizerScalars,
-                tensors: checkpoint.optimizerTensors)
-            let header = checkpoint.header
-            position = (header.epoch, header.step, header.bestValidationAccuracy ?? -1)
-            (mean, std) = (header.mean, header.std)
-            log("resumed from \(path) after epoch \(header.epoch) (step \(header.step))")
-        } else if let path = options.initFrom {
-            try comm.collectively {
-                do {
-                    try StateDict.load(model, from: try SafeTensors.read(path: path).tensors, source: path)
-                } catch {
-                    throw TrainError("--init-from \(error)")
-                }
-            }
-            log("initialised from \(path)")
-        }
+        let statistics = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
+        let start = try startingPoint(replica, statistics: statistics)
         replica.broadcastFromRoot()
         log(
             "model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
                 + "\(config.threads) thread(s) per rank" + (config.syncBN ? "; SyncBatchNorm" : ""))
+        let (mean, std) = (start.mean, start.std)
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,
             replica: replica, dropouts: model.allModules.compactMap { $0 as? Dropout }, mean: mean, std: std,
@@ -166,21 +132,58 @@ public final class Trainer {
             evaluationTransform: Augmenter(kind: .none, mean: mean, std: std, preprocess: config.preprocess),
             metricsPath: metricsPath, started: started,
             progress: Progress(style: comm.isRoot ? options.progress : .off, prefix: options.logPrefix))
-        (session.startEpoch, session.step, session.best) = position
+        (session.startEpoch, session.step, session.best) = (start.epoch, start.step, start.best)
         return session
     }
 
-    /// The training and validation samples: whole tracks held out, `--limit-per-class` applied to both.
-    func split(_ train: DecodedCache) -> (train: [Int], validation: [Int]) {
+    /// Where training starts: a resumed checkpoint (parameters, buffers, optimizer state, position and its
+    /// normalisation), `--init-from` weights, or the seeded initialisation with `statistics`.
+    func startingPoint(_ replica: DataParallelReplica, statistics: (mean: [Float], std: [Float])) throws -> (
+        epoch: Int, step: Int, best: Double, mean: [Float], std: [Float]
+    ) {
+        if let (checkpoint, path) = try resumeCheckpoint() {
+            try checkpoint.validate(for: replica, config: config, path: path)
+            checkpoint.restore(params: replica.params, buffers: replica.buffers)
+            let header = checkpoint.header
+            replica.optimizer.state = OptimizerState(
+                scalars: header.optimizerScalars, tensors: checkpoint.optimizerTensors)
+            log("resumed from \(path) after epoch \(header.epoch) (step \(header.step))")
+            return (header.epoch, header.step, header.bestValidationAccuracy ?? -1, header.mean, header.std)
+        }
+        if let path = options.initFrom {
+            try comm.collectively {
+                do {
+                    try TrainedModel.loadWeights(path, into: replica.model, model: config.model)
+                } catch {
+                    throw TrainError("--init-from \(error)")
+                }
+            }
+            log("initialised from \(path)")
+        }
+        return (0, 0, -1, statistics.mean, statistics.std)
+    }
+
+    /// The training and validation samples: whole tracks held out, `--limit-per-class` applied to both; logged.
+    func split(_ train: DecodedCache, data: DataContext) throws -> (train: [Int], validation: [Int]) {
         var (trainIndices, validationIndices) = TrackSplit.split(
-            labels: train.labels, tracks: train.tracks,
-            fraction: config.valFraction,
-            seed: config.validationSeed)
+            labels: train.labels, tracks: train.tracks, fraction: config.valFraction, seed: config.validationSeed)
         if config.limitPerClass > 0 {
             trainIndices = limited(trainIndices, labels: train.labels, perClass: config.limitPerClass)
             validationIndices = limited(
-                validationIndices, labels: train.labels,
-                perClass: max(1, config.limitPerClass / 4))
+                validationIndices, labels: train.labels, perClass: max(1, config.limitPerClass / 4))
+        }
+        guard trainIndices.count >= 2 * comm.size else {
+            throw TrainError(
+                "--data \(config.data): \(trainIndices.count) training images are too few for \(comm.size) ranks")
+        }
+        let testCount = data.test.map { ", \($0.count) test images" } ?? ""
+        log(
+            "data: \(data.layout): \(trainIndices.count) training, \(validationIndices.count) validation images "
+                + "(held-out tracks)\(testCount)")
+        if validationIndices.isEmpty {
+            log(
+                "no validation split (--val-fraction \(config.valFraction)): epochs report training figures only and "
+                    + "best.ckpt is not written")
         }
         return (trainIndices, validationIndices)
     }

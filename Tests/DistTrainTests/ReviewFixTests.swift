@@ -93,6 +93,9 @@ final class ReviewFixTests: XCTestCase {
             contradicting.text.contains(
                 "--model vgg_small contradicts m.safetensors, whose metadata says "
                     + "model convnet"), contradicting.text)
+        let initFrom = train(1, ["--epochs", "1", "--model", "vgg_small", "--init-from", "m.safetensors"], dir: dir)
+        XCTAssertNotEqual(initFrom.status, 0)
+        XCTAssertTrue(initFrom.text.contains("whose metadata says model convnet"), initFrom.text)
     }
 
     /// A fresh run in a used --save keeps the earlier metrics file and starts its own; `plot` writes beside it.
