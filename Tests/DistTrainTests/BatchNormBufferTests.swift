@@ -37,18 +37,9 @@ final class BatchNormBufferTests: XCTestCase {
             last.runningMean.data[i] = Float(i) * 0.01
             last.runningVar.data[i] = 1 + Float(i % 5)
         }
-        let params = model.getParameters().params
-        let buffers = model.getBuffers()
         var config = TrainConfig()
         config.seed = 2
-        let header = Checkpoint.Header(
-            config: config, modelDescription: model.description, epoch: 1, step: 1,
-            parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
-            optimizerScalars: [:], optimizerTensorNames: [], mean: [0, 0, 0],
-            std: [1, 1, 1], validationAccuracy: nil, bestValidationAccuracy: nil)
-        let path = MPIHarness.tempDir("bn-buffers") + "/m.ckpt"
-        try Checkpoint(header: header, params: params.array, buffers: buffers.array, optimizerTensors: [:])
-            .write(to: path)
+        let path = try MPIHarness.writeCheckpoint(model, config: config)
         let restored = try TrainedModel.load(checkpoint: path).network.allModules.compactMap {
             $0 as? BatchNormalization
         }

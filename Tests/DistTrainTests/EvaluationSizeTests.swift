@@ -10,9 +10,7 @@ final class EvaluationSizeTests: XCTestCase {
     /// A vgg_small checkpoint straight from its initialisation (BatchNorm buffers made non-trivial, so that
     /// evaluation mode really uses them).
     static let checkpoint: String = {
-        let dir = MPIHarness.tempDir("evalsize-ckpt")
         let model = ModelRegistry.make(.vggSmall, seed: 5)
-        let params = model.getParameters().params
         let buffers = model.getBuffers()
         for i in 0..<buffers.count {
             buffers.data[i] = 0.5 + Float(i % 7) * 0.1
@@ -20,15 +18,7 @@ final class EvaluationSizeTests: XCTestCase {
         var config = TrainConfig()
         config.model = .vggSmall
         config.seed = 5
-        let header = Checkpoint.Header(
-            config: config, modelDescription: model.description, epoch: 1, step: 1,
-            parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
-            optimizerScalars: [:], optimizerTensorNames: [], mean: [0.4, 0.4, 0.4],
-            std: [0.3, 0.3, 0.3], validationAccuracy: nil, bestValidationAccuracy: nil)
-        let path = "\(dir)/model.ckpt"
-        try! Checkpoint(header: header, params: params.array, buffers: buffers.array, optimizerTensors: [:])
-            .write(to: path)
-        return path
+        return try! MPIHarness.writeCheckpoint(model, config: config, mean: [0.4, 0.4, 0.4], std: [0.3, 0.3, 0.3])
     }()
 
     /// The rows of a predictions file, header excluded.

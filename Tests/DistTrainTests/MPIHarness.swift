@@ -1,5 +1,8 @@
 import Foundation
+import TorchNN
 import XCTest
+
+@testable import DistTrain
 
 /// Runs the built `gtsrb-dist` under mpirun from the tests, on a small generated GTSRB folder.
 enum MPIHarness {
@@ -146,5 +149,23 @@ enum MPIHarness {
         let d = NSTemporaryDirectory() + "gtsrb-dist-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
         return d
+    }
+
+    /// Writes `model` (built from `config`) as a checkpoint of epoch 1 with the given normalisation; returns
+    /// its path in a new folder.
+    static func writeCheckpoint(
+        _ model: Sequential, config: TrainConfig, mean: [Float] = [0, 0, 0], std: [Float] = [1, 1, 1]
+    ) throws -> String {
+        let params = model.getParameters().params
+        let buffers = model.getBuffers()
+        let header = Checkpoint.Header(
+            config: config, modelDescription: model.description, epoch: 1, step: 1,
+            parameterCount: params.count, bufferCount: buffers.count, optimizer: "sgd",
+            optimizerScalars: [:], optimizerTensorNames: [], mean: mean, std: std, validationAccuracy: nil,
+            bestValidationAccuracy: nil)
+        let path = tempDir("checkpoint") + "/model.ckpt"
+        try Checkpoint(header: header, params: params.array, buffers: buffers.array, optimizerTensors: [:])
+            .write(to: path)
+        return path
     }
 }
