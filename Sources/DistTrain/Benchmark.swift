@@ -49,6 +49,7 @@ public struct Benchmark {
         var result: [String: Any] = [
             "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
             "ranks": comm.size, "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
+            "openblas_core": BLAS.coreName,
         ]
         result.merge(training(net, comm: comm, rng: &rng)) { $1 }
         result.merge(evaluation(net, comm: comm, rng: &rng)) { $1 }

@@ -123,7 +123,11 @@ public final class Trainer {
         replica.broadcastFromRoot()
         log(
             "model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
-                + "\(config.threads) thread(s) per rank" + (config.syncBN ? "; SyncBatchNorm" : ""))
+                + "\(config.threads) thread(s) per rank; \(BLASKernels.description)"
+                + (config.syncBN ? "; SyncBatchNorm" : ""))
+        if let note = BLASKernels.currentNote {
+            log(note)
+        }
         let (mean, std) = (start.mean, start.std)
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,

@@ -72,6 +72,9 @@ struct BenchCommand: ParsableCommand {
             let b = try comm.collectively { try benchmark(comm) }
             let result = b.run(comm: comm)
             if comm.isRoot {
+                if let note = BLASKernels.currentNote {
+                    print(note)
+                }
                 let data = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
                 print("RESULT " + String(decoding: data, as: UTF8.self))
             }

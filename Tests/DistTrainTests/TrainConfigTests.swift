@@ -1,4 +1,5 @@
 import Foundation
+import TorchNN
 import XCTest
 
 @testable import DistTrain
@@ -104,5 +105,17 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(c.learningRate(epoch: 0, progress: 0), 0.1, accuracy: 1e-7)
         XCTAssertEqual(c.learningRate(epoch: 5, progress: 0), 0.05, accuracy: 1e-6)
         XCTAssertEqual(c.learningRate(epoch: 9, progress: 1), 0, accuracy: 1e-7)
+    }
+
+    /// The note for OpenBLAS kernels older than the CPU: only on an AVX-512 CPU with a pre-AVX-512 core, naming
+    /// the variable that forces the core when it is set.
+    func testOpenBLASKernelNote() {
+        let avx512: Set<String> = ["avx2", "fma", "avx512f"]
+        let forced = BLASKernels.note(core: "Haswell", cpuFlags: avx512, environment: ["OPENBLAS_CORETYPE": "Haswell"])
+        XCTAssertTrue(forced?.contains("runs its Haswell kernels because OPENBLAS_CORETYPE=Haswell is set") == true)
+        XCTAssertNotNil(BLASKernels.note(core: "Zen", cpuFlags: avx512, environment: [:]))
+        XCTAssertNil(BLASKernels.note(core: "Cooperlake", cpuFlags: avx512, environment: [:]))
+        XCTAssertNil(BLASKernels.note(core: "Haswell", cpuFlags: ["avx2", "fma"], environment: [:]))
+        XCTAssertFalse(BLAS.coreName.isEmpty)
     }
 }

@@ -6,6 +6,10 @@ public enum BLAS {
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
+    /// The kernels OpenBLAS runs ("Haswell", "Zen", "SkylakeX", "Cooperlake", …): its own choice for the CPU,
+    /// or the one `OPENBLAS_CORETYPE` forces.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
     /// C[m×n] = alpha · op(A)·op(B) + beta · C, row-major, with leading dimensions.
     @inline(__always)
     public static func gemm(
