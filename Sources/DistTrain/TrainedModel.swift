@@ -8,6 +8,8 @@ import TorchNN
 /// ensemble manifest; `train --init-from`, `eval` and `export` all load through it.
 public struct TrainedModel {
     public let network: Sequential
+    /// The flat parameters (one vector, `getParameters()`'s order; the layers view into it).
+    public let parameters: Tensor
     /// The run's configuration (from a safetensors file: the model and preprocessing, the rest defaults).
     public let config: TrainConfig
     /// Per-channel mean and standard deviation of the training images, 3 values each.
@@ -23,9 +25,6 @@ public struct TrainedModel {
         Augmenter(kind: .none, mean: mean, std: std, preprocess: config.preprocess)
     }
 
-    /// The flat parameters (one vector, `getParameters()`'s order).
-    public var parameters: Tensor { network.getParameters().params }
-
     /// The model of checkpoint `path`, parameters and buffers loaded.
     public static func load(checkpoint path: String) throws -> TrainedModel {
         let checkpoint = try Checkpoint.read(path: path)
@@ -40,7 +39,7 @@ public struct TrainedModel {
         }
         checkpoint.restore(params: params, buffers: buffers)
         return TrainedModel(
-            network: network, config: config, mean: checkpoint.header.mean,
+            network: network, parameters: params, config: config, mean: checkpoint.header.mean,
             std: checkpoint.header.std, epoch: checkpoint.header.epoch, source: path)
     }
 
@@ -64,7 +63,8 @@ public struct TrainedModel {
             return v
         }
         return TrainedModel(
-            network: network, config: config, mean: try channels("mean"), std: try channels("std"),
+            network: network, parameters: network.getParameters().params, config: config, mean: try channels("mean"),
+            std: try channels("std"),
             epoch: Int(file.metadata["epoch"] ?? "") ?? 0, source: path)
     }
 

@@ -82,6 +82,21 @@ enum MPIHarness {
             seconds: Date().timeIntervalSince(t0))
     }
 
+    /// A 24×24 PPM of class `c`: a bright square in the class's quadrant on a dark ground, with a pattern that
+    /// `shift` varies from image to image.
+    static func squareImage(class c: Int, shift: Int) -> Data {
+        var px = [UInt8](repeating: 0, count: 24 * 24 * 3)
+        for y in 0..<24 {
+            for x in 0..<24 {
+                let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
+                for k in 0..<3 {
+                    px[(y * 24 + x) * 3 + k] = UInt8((inSquare ? 200 : 40) + (x * 7 + y * 3 + shift + k * 13) % 30)
+                }
+            }
+        }
+        return Data(Array("P6\n24 24\n255\n".utf8) + px)
+    }
+
     /// A GTSRB training folder of `classes` × `tracks` × `frames` 24×24 PPM images with class-coloured squares.
     static func dataset(_ root: String, classes: Int = 4, tracks: Int = 4, frames: Int = 8) {
         for c in 0..<classes {
@@ -90,20 +105,9 @@ enum MPIHarness {
             var csv = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
             for t in 0..<tracks {
                 for f in 0..<frames {
-                    var px = [UInt8](repeating: 0, count: 24 * 24 * 3)
-                    for y in 0..<24 {
-                        for x in 0..<24 {
-                            let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
-                            for k in 0..<3 {
-                                px[(y * 24 + x) * 3 + k] = UInt8(
-                                    truncatingIfNeeded: (inSquare ? 200 : 40)
-                                        + (x * 7 + y * 3 + t * 11 + f * 5 + k * 13) % 30)
-                            }
-                        }
-                    }
                     let name = String(format: "%05d_%05d.ppm", t, f)
                     FileManager.default.createFile(
-                        atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
+                        atPath: "\(dir)/\(name)", contents: squareImage(class: c, shift: t * 11 + f * 5))
                     csv += "\(name);24;24;2;2;21;21;\(c)\n"
                 }
             }
@@ -120,19 +124,8 @@ enum MPIHarness {
         var csv = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId\n"
         for i in 0..<images {
             let c = i % classes
-            var px = [UInt8](repeating: 0, count: 24 * 24 * 3)
-            for y in 0..<24 {
-                for x in 0..<24 {
-                    let inSquare = (x / 12 == c % 2) && (y / 12 == c / 2 % 2)
-                    for k in 0..<3 {
-                        let noise = (x * 7 + y * 3 + i * 5 + k * 13) % 30
-                        px[(y * 24 + x) * 3 + k] = UInt8((inSquare ? 200 : 40) + noise)
-                    }
-                }
-            }
             let name = String(format: "%05d.ppm", i)
-            FileManager.default.createFile(
-                atPath: "\(dir)/\(name)", contents: Data(Array("P6\n24 24\n255\n".utf8) + px))
+            FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: squareImage(class: c, shift: i * 5))
             csv += "\(name);24;24;2;2;21;21;\(c)\n"
         }
         FileManager.default.createFile(atPath: "\(dir)/GT-final_test.csv", contents: Data(csv.utf8))

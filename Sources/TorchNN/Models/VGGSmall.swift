@@ -1,8 +1,8 @@
 /// The seed repository's `models/vgg_small.lua` for 3×48×48 GTSRB inputs:
 /// three stages of [conv3×3 pad 1 → SpatialBatchNormalization → ReLU]×2 at 32, 64, 128 channels,
 /// each followed by SpatialMaxPooling(2,2,2,2) (and Dropout in the tutorial-text variant), then
-/// View(4608) → Linear(4608,512) → ReLU → BatchNormalization(512, 1e-3) → Dropout(0.5) → Linear(512,classes) →
-/// LogSoftMax.
+/// View(4608) → Linear(4608,512) → ReLU → BatchNormalization(512, 1e-3) → Dropout(0.5) →
+/// Linear(512,classes) → LogSoftMax.
 public enum VGGSmall {
     public static let inputSize = 48
 
