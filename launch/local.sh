@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs gtsrb-dist with N ranks on this machine: launch/local.sh N [gtsrb-dist arguments]
 # Adds what Open MPI needs here: permission to run as root, --oversubscribe when N exceeds the cores,
-# cores/N cores per rank when N is below them, and one OpenBLAS thread per rank (gtsrb-dist runs its own threads, --threads, around single-threaded GEMMs).
+# cores/N cores per rank when N is below them, and one OpenBLAS thread per rank (gtsrb-dist runs its own
+# threads, --threads, around single-threaded GEMMs).
 set -euo pipefail
 n=${1:?usage: launch/local.sh N [gtsrb-dist arguments]}
 shift

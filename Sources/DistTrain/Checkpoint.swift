@@ -95,7 +95,12 @@ public struct Checkpoint {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw TrainError("\(path): cannot read checkpoint")
         }
-        return try data.withUnsafeBytes { raw -> Checkpoint in
+        return try decode(data, path: path)
+    }
+
+    /// The checkpoint in `data`, the bytes of the file at `path` (named in errors).
+    public static func decode(_ data: Data, path: String) throws -> Checkpoint {
+        try data.withUnsafeBytes { raw -> Checkpoint in
             guard raw.count >= 20, Array(raw.prefix(8)) == magic else {
                 throw TrainError("\(path): not a gtsrb-dist checkpoint (bad magic)")
             }

@@ -1,3 +1,4 @@
+import CMPI
 import Foundation
 
 extension Communicator {
@@ -15,20 +16,64 @@ extension Communicator {
         if !message.isEmpty { throw TrainError(String(decoding: message, as: UTF8.self), collective: true) }
     }
 
-    /// Every rank runs `body`; if any rank fails, all ranks throw (the failing rank's message where it is rank 0's).
+    /// Every rank runs `body`; if any rank fails, all ranks throw one error that gives each failing rank's
+    /// own message, prefixed with its rank and host where it is not rank 0's ("rank 2 on node7: …"), so a
+    /// problem on another host reaches the user (rank 0 prints it).
     public func collectively<T>(_ body: () throws -> T) throws -> T {
         var result: T? = nil
         var message = ""
         do { result = try body() } catch { message = "\(error)" }
-        let failed = allreduceMax(message.isEmpty ? 0 : 1) > 0
-        var text = Array(message.utf8)
-        broadcast(&text)
-        if failed {
-            throw TrainError(
-                message.isEmpty
-                    ? (text.isEmpty ? "another rank failed" : String(decoding: text, as: UTF8.self)) : message,
-                collective: true)
+        let messages = gather(message)
+        var failed = [message.isEmpty ? 0.0 : 1.0]
+        if size > 1 {
+            failed = allgather(failed)
         }
-        return result!
+        guard failed.contains(1) else {
+            return result!
+        }
+        var text = ""
+        if isRoot {
+            text = Communicator.describeFailures(messages, describe: describe)
+        }
+        broadcast(&text)
+        throw TrainError(text, collective: true)
+    }
+
+    /// One text for the ranks' failure messages (empty: that rank succeeded): the message alone when every rank
+    /// failed alike, else one line per failing rank, at most four, named by `describe` except rank 0.
+    static func describeFailures(_ messages: [String], describe: (Int) -> String) -> String {
+        let failing = messages.indices.filter { !messages[$0].isEmpty }
+        if failing.count == messages.count && Set(messages).count == 1 {
+            return messages[0]
+        }
+        var lines = failing.prefix(4).map { r in r == 0 ? messages[r] : "\(describe(r)): \(messages[r])" }
+        if failing.count > 4 {
+            lines.append("(and \(failing.count - 4) more ranks failed)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Every rank's `text`, by rank, on `root` (empty elsewhere).
+    public func gather(_ text: String, root: Int = 0) -> [String] {
+        guard size > 1 else {
+            return [text]
+        }
+        var bytes = Array(text.utf8)
+        var length = Int32(bytes.count)
+        var lengths = [Int32](repeating: 0, count: size)
+        MPI_Gather(&length, 1, CMPI_INT32, &lengths, 1, CMPI_INT32, Int32(root), comm)
+        var offsets = [Int32](repeating: 0, count: size)
+        for r in 1..<size {
+            offsets[r] = offsets[r - 1] + lengths[r - 1]
+        }
+        var all = [UInt8](repeating: 0, count: rank == root ? Int(lengths.reduce(0, +)) + 1 : 1)
+        MPI_Gatherv(&bytes, length, CMPI_BYTE, &all, lengths, offsets, CMPI_BYTE, Int32(root), comm)
+        guard rank == root else {
+            return []
+        }
+        return (0..<size).map { r in
+            let start = Int(offsets[r])
+            return String(decoding: all[start..<start + Int(lengths[r])], as: UTF8.self)
+        }
     }
 }

@@ -1,13 +1,18 @@
 import CMPI
 import Foundation
 
-/// An MPI communicator: rank, size, in-place allreduce-sum (blocking or started and waited for), broadcast, gather,
-/// barrier, split, abort.
+/// An MPI communicator: rank, size, every rank's host name, in-place allreduce-sum (blocking or started and waited
+/// for, with a deadline when `timeout` is set), broadcast, gather, barrier, split, abort.
 /// A process started without mpirun is an MPI singleton of size 1 and takes the same code path.
 public final class Communicator: @unchecked Sendable {
     public let rank: Int
     public let size: Int
+    /// Every rank's host name (`gethostname`), by rank.
+    public let hosts: [String]
     let comm: MPI_Comm
+    /// Seconds a step's collectives (`allreduceSum`, `waitAll`) may wait before the job is declared broken
+    /// (`--comm-timeout`); nil: they wait as long as MPI does.
+    public var timeout: Double?
 
     init(_ comm: MPI_Comm) {
         self.comm = comm
@@ -17,6 +22,36 @@ public final class Communicator: @unchecked Sendable {
         MPI_Comm_size(comm, &s)
         rank = Int(r)
         size = Int(s)
+        hosts = Communicator.gatherHostNames(comm, size: Int(s))
+    }
+
+    /// This process's host name.
+    public static var hostName: String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, 255)
+        return String(cString: name)
+    }
+
+    /// Every rank's host name (at most 63 bytes each), by rank.
+    private static func gatherHostNames(_ comm: MPI_Comm, size: Int) -> [String] {
+        let width = 64
+        var mine = [UInt8](repeating: 0, count: width)
+        for (i, byte) in Array(hostName.utf8.prefix(width - 1)).enumerated() {
+            mine[i] = byte
+        }
+        guard size > 1 else {
+            return [hostName]
+        }
+        var all = [UInt8](repeating: 0, count: width * size)
+        MPI_Allgather(&mine, Int32(width), CMPI_BYTE, &all, Int32(width), CMPI_BYTE, comm)
+        return (0..<size).map { r in
+            String(decoding: all[r * width..<(r + 1) * width].prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    /// "rank R on HOST", for messages.
+    public func describe(_ r: Int) -> String {
+        "rank \(r) on \(hosts[r])"
     }
 
     /// Initialises MPI once per process and returns the world communicator.
@@ -42,7 +77,13 @@ public final class Communicator: @unchecked Sendable {
     /// Sums `count` floats in place across ranks.
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         guard size > 1 else { return }
-        MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm)
+        guard timeout != nil else {
+            MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm)
+            return
+        }
+        var request: MPI_Request? = CMPI_REQUEST_NULL
+        startAllreduceSum(buffer, count: count, request: &request)
+        waitAll(&request, count: 1)
     }
     /// Starts summing `count` floats in place across ranks (`MPI_Iallreduce`); the buffer must not be touched
     /// until `waitAll` has returned for `request`.
@@ -56,21 +97,40 @@ public final class Communicator: @unchecked Sendable {
         var done: Int32 = 0
         MPI_Testall(Int32(count), requests, &done, CMPI_STATUSES_IGNORE)
     }
-    /// Waits for started reductions to finish.
+    /// Waits for started reductions to finish; past `timeout` seconds the job is declared broken
+    /// (`abandon`: names the ranks that no longer answer and ends this process).
     public func waitAll(_ requests: UnsafeMutablePointer<MPI_Request?>, count: Int) {
-        MPI_Waitall(Int32(count), requests, CMPI_STATUSES_IGNORE)
+        guard let timeout else {
+            MPI_Waitall(Int32(count), requests, CMPI_STATUSES_IGNORE)
+            return
+        }
+        let deadline = monotonicSeconds() + timeout
+        var done: Int32 = 0
+        while true {
+            MPI_Testall(Int32(count), requests, &done, CMPI_STATUSES_IGNORE)
+            if done != 0 {
+                return
+            }
+            if monotonicSeconds() > deadline {
+                abandon(waited: timeout)
+            }
+            sched_yield()
+        }
     }
-    /// Sums `values` in place across ranks.
     /// Sums `count` doubles in place across ranks.
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
         guard size > 1 else { return }
-        MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm)
-    }
-    public func allreduceSum(_ values: inout [Double]) {
-        guard size > 1 else { return }
-        values.withUnsafeMutableBufferPointer {
-            MPI_Allreduce(CMPI_IN_PLACE, $0.baseAddress, Int32($0.count), CMPI_DOUBLE, CMPI_SUM, comm)
+        guard timeout != nil else {
+            MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm)
+            return
         }
+        var request: MPI_Request? = CMPI_REQUEST_NULL
+        MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm, &request)
+        waitAll(&request, count: 1)
+    }
+    /// Sums `values` in place across ranks.
+    public func allreduceSum(_ values: inout [Double]) {
+        values.withUnsafeMutableBufferPointer { allreduceSum($0.baseAddress!, count: $0.count) }
     }
     /// Largest of `value` across ranks.
     public func allreduceMax(_ value: Double) -> Double {
@@ -84,13 +144,36 @@ public final class Communicator: @unchecked Sendable {
         guard size > 1 else { return }
         MPI_Bcast(buffer, Int32(count), CMPI_FLOAT, Int32(root), comm)
     }
-    /// Copies `bytes` from `root` to every rank (sizes must match on every rank).
+    /// Copies `bytes` from `root` to every rank (other ranks' arrays take root's size).
     public func broadcast(_ bytes: inout [UInt8], root: Int = 0) {
         guard size > 1 else { return }
         var n = Int64(bytes.count)
         MPI_Bcast(&n, 8, CMPI_BYTE, Int32(root), comm)
         if bytes.count != Int(n) { bytes = [UInt8](repeating: 0, count: Int(n)) }
-        bytes.withUnsafeMutableBufferPointer { _ = MPI_Bcast($0.baseAddress, Int32(n), CMPI_BYTE, Int32(root), comm) }
+        bytes.withUnsafeMutableBytes { broadcast($0.baseAddress, count: Int(n), root: root) }
+    }
+    /// Copies `data` from `root` to every rank (other ranks' data take root's size).
+    public func broadcast(_ data: inout Data, root: Int = 0) {
+        guard size > 1 else { return }
+        var n = Int64(data.count)
+        MPI_Bcast(&n, 8, CMPI_BYTE, Int32(root), comm)
+        if data.count != Int(n) { data = Data(count: Int(n)) }
+        data.withUnsafeMutableBytes { broadcast($0.baseAddress, count: Int(n), root: root) }
+    }
+    /// Copies `text` from `root` to every rank.
+    public func broadcast(_ text: inout String, root: Int = 0) {
+        var bytes = Array(text.utf8)
+        broadcast(&bytes, root: root)
+        text = String(decoding: bytes, as: UTF8.self)
+    }
+    /// Copies `count` bytes at `base` from `root` to every rank, in pieces of at most 1 GiB (MPI counts are 32-bit).
+    func broadcast(_ base: UnsafeMutableRawPointer?, count: Int, root: Int) {
+        var offset = 0
+        while offset < count {
+            let piece = min(count - offset, 1 << 30)
+            MPI_Bcast(base! + offset, Int32(piece), CMPI_BYTE, Int32(root), comm)
+            offset += piece
+        }
     }
     /// Every rank's `values` (equal counts) concatenated in rank order, on every rank.
     public func allgather(_ values: [Double]) -> [Double] {
@@ -122,9 +205,26 @@ public final class Communicator: @unchecked Sendable {
 
     /// Splits into sub-communicators by `color`, ordered by `key`.
     public func split(color: Int, key: Int) -> Communicator {
+        split(color: Optional(color), key: key)!
+    }
+    /// Splits into sub-communicators by `color`, ordered by `key`; ranks whose color is nil join none (nil).
+    public func split(color: Int?, key: Int) -> Communicator? {
         var newComm: MPI_Comm? = nil
-        MPI_Comm_split(comm, Int32(color), Int32(key), &newComm)
-        return Communicator(newComm!)
+        MPI_Comm_split(comm, Int32(color ?? Int(CMPI_UNDEFINED)), Int32(key), &newComm)
+        guard let newComm, color != nil else {
+            return nil
+        }
+        return Communicator(newComm)
+    }
+
+    /// The ranks of this communicator on this rank's host (shared-memory node), ordered by rank.
+    public func splitByHost() -> Communicator {
+        guard size > 1 else {
+            return self
+        }
+        var local: MPI_Comm? = nil
+        MPI_Comm_split_type(comm, CMPI_COMM_TYPE_SHARED, Int32(rank), CMPI_INFO_NULL, &local)
+        return Communicator(local!)
     }
 
     /// The number of ranks of this communicator on this rank's host (shared-memory node).

@@ -3,7 +3,9 @@ import Foundation
 import GTSRBData
 import TorchNN
 
-/// The GTSRB splits of a run, decoded into caches (built by rank 0, mapped by every rank).
+/// The GTSRB splits of a run, decoded into caches that every rank maps. Rank 0 alone reads the images, so
+/// `--data` is needed on its host only: it builds (or reuses) the caches in its `--cache-dir`, and
+/// `HostCacheCopy` gives every other host the same files in that host's `--cache-dir`.
 public final class DataContext {
     public let layout: String
     public let train: DecodedCache?
@@ -11,14 +13,14 @@ public final class DataContext {
 
     public init(
         dataDir: String, cacheDir: String, crop: Crop, skipBad: Bool, comm: Communicator,
-        needTrain: Bool, log: (String) -> Void
+        needTrain: Bool, log: @escaping (String) -> Void
     ) throws {
         var description = ""
-        var hasTrain = false
-        var hasTest = false
         let mode = crop.rawValue
         let trainPath = (cacheDir as NSString).appendingPathComponent("train-\(mode).gdcache")
         let testPath = (cacheDir as NSString).appendingPathComponent("test-\(mode).gdcache")
+        /// Rank 0's caches: their checksums, 0 where the split is absent.
+        var checksums: [UInt64] = [0, 0]
         try comm.rootOnly {
             let layout = try GTSRBLayout(root: dataDir)
             description = "\(layout.root) (\(layout.description))"
@@ -28,20 +30,21 @@ public final class DataContext {
             do { try FileManager.default.createDirectory(atPath: cacheDir, withIntermediateDirectories: true) } catch {
                 throw FileError(cacheDir, "cannot create cache folder")
             }
-            if let t = layout.train {
-                log(try DecodedCache.open(t, crop: crop, skipBad: skipBad, path: trainPath).1)
-                hasTrain = true
-            }
-            if let t = layout.test {
-                log(try DecodedCache.open(t, crop: crop, skipBad: skipBad, path: testPath).1)
-                hasTest = true
+            for (i, (records, path)) in [(layout.train, trainPath), (layout.test, testPath)].enumerated() {
+                if let records {
+                    let (cache, note) = try DecodedCache.open(records, crop: crop, skipBad: skipBad, path: path)
+                    log(note)
+                    checksums[i] = cache.checksum
+                }
             }
         }
-        var flags = [hasTrain ? 1.0 : 0, hasTest ? 1.0 : 0]
-        if !comm.isRoot { flags = [0, 0] }
-        comm.allreduceSum(&flags)
+        checksums.withUnsafeMutableBytes { comm.broadcast($0.baseAddress, count: $0.count, root: 0) }
+        let copy = HostCacheCopy(comm: comm, cacheDir: cacheDir, log: log)
+        for (path, checksum) in zip([trainPath, testPath], checksums) where checksum != 0 {
+            try copy.share(path, checksum: checksum)
+        }
         layout = description
-        train = flags[0] > 0 ? try comm.collectively { try DecodedCache(path: trainPath) } : nil
-        test = flags[1] > 0 ? try comm.collectively { try DecodedCache(path: testPath) } : nil
+        train = checksums[0] != 0 ? try comm.collectively { try DecodedCache(path: trainPath) } : nil
+        test = checksums[1] != 0 ? try comm.collectively { try DecodedCache(path: testPath) } : nil
     }
 }

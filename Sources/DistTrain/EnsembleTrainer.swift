@@ -84,6 +84,7 @@ public final class EnsembleTrainer {
     func memberOptions(_ m: Int) -> TrainOptions {
         var o = TrainOptions()
         o.cacheDir = options.cacheDir
+        o.commTimeout = options.commTimeout
         o.logPrefix = "[member \(m)] "
         o.progress = options.progress == .lines ? .lines : .off
         o.printConfusion = false

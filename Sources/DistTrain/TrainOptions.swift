@@ -17,6 +17,9 @@ public struct TrainOptions {
     /// Weights to start from (.safetensors), before the broadcast from rank 0; ignored when resuming.
     public var initFrom: String?
     public var cacheDir = ".gtsrb-cache"
+    /// Seconds a step's collectives may wait before the run is declared broken (`Communicator.timeout`; nil: no
+    /// deadline).
+    public var commTimeout: Double? = 60
     /// The JSON report written at the end.
     public var report: String?
     /// Per-image predictions (GTSRB CSV form) written at the end.

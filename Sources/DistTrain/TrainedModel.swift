@@ -27,7 +27,12 @@ public struct TrainedModel {
 
     /// The model of checkpoint `path`, parameters and buffers loaded.
     public static func load(checkpoint path: String) throws -> TrainedModel {
-        let checkpoint = try Checkpoint.read(path: path)
+        try load(checkpoint: path, data: try readFile(path, "checkpoint"))
+    }
+
+    /// The model of the checkpoint whose file bytes are `data` (read from `path`, e.g. by rank 0 alone).
+    public static func load(checkpoint path: String, data: Data) throws -> TrainedModel {
+        let checkpoint = try Checkpoint.decode(data, path: path)
         let config = checkpoint.header.config
         let network = ModelRegistry.make(config.model, seed: config.seed)
         let params = network.getParameters().params
@@ -46,7 +51,12 @@ public struct TrainedModel {
     /// The model of a safetensors file. Its metadata (written by `export`) names the model, the preprocessing,
     /// the mean and the standard deviation; `model` is used where the file names none, and must agree where it does.
     public static func load(weights path: String, model given: ModelName?) throws -> TrainedModel {
-        let file = try readSafeTensors(path)
+        try load(weights: path, data: try readFile(path, "weights"), model: given)
+    }
+
+    /// The model of the safetensors file whose bytes are `data` (read from `path`).
+    public static func load(weights path: String, data: Data, model given: ModelName?) throws -> TrainedModel {
+        let file = try readSafeTensors(path, data)
         var config = TrainConfig()
         config.model = try modelName(file.metadata, path: path, given: given) ?? given ?? .vggSmall
         let preprocess = file.metadata["preprocess"] ?? Preprocessing.none.rawValue
@@ -70,20 +80,29 @@ public struct TrainedModel {
 
     /// Reads the weights of a safetensors file (ours, or PyTorch's `state_dict` without metadata) into `network`,
     /// a `model`, for `train --init-from`; a file whose metadata names another model is refused.
-    public static func loadWeights(_ path: String, into network: Sequential, model: ModelName) throws {
-        let file = try readSafeTensors(path)
+    public static func loadWeights(_ path: String, data: Data, into network: Sequential, model: ModelName) throws {
+        let file = try readSafeTensors(path, data)
         _ = try modelName(file.metadata, path: path, given: model)
         try load(file.tensors, into: network, path: path)
     }
 
-    static func readSafeTensors(_ path: String) throws -> (
+    static func readSafeTensors(_ path: String, _ data: Data) throws -> (
         tensors: [String: SafeTensors.Entry], metadata: [String: String]
     ) {
         do {
-            return try SafeTensors.read(path: path)
+            return try SafeTensors.decode([UInt8](data), path: path)
         } catch {
             throw TrainError("\(error)")
         }
+    }
+
+    /// The bytes of `path`, a `what` (named in the error).
+    public static func readFile(_ path: String, _ what: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
+            throw TrainError("\(path): cannot read \(what) (\(reason))")
+        }
+        return data
     }
 
     /// The model a file's metadata names (nil: none), checked against `given`.
@@ -109,9 +128,8 @@ public struct TrainedModel {
     }
 
     /// The member checkpoints an ensemble manifest (`ensemble.json` of `train --ensemble`) lists.
-    public static func memberCheckpoints(manifest path: String) throws -> [String] {
-        guard let data = FileManager.default.contents(atPath: path),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+    public static func memberCheckpoints(manifest path: String, data: Data) throws -> [String] {
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
             let members = object["members"] as? [[String: Any]]
         else {
             throw TrainError("\(path): not an ensemble manifest (ensemble.json written by train --ensemble)")

@@ -155,9 +155,10 @@ public final class Trainer {
             return (header.epoch, header.step, header.bestValidationAccuracy ?? -1, header.mean, header.std)
         }
         if let path = options.initFrom {
+            let data = try comm.readOnRoot(path, "--init-from weights")
             try comm.collectively {
                 do {
-                    try TrainedModel.loadWeights(path, into: replica.model, model: config.model)
+                    try TrainedModel.loadWeights(path, data: data, into: replica.model, model: config.model)
                 } catch {
                     throw TrainError("--init-from \(error)")
                 }
@@ -213,6 +214,8 @@ public final class Trainer {
         var i = 0
         let started = monotonicSeconds()
         s.replica.resetTimers()
+        comm.timeout = options.commTimeout
+        defer { comm.timeout = nil }
         while let batch = loader.nextBatch() {
             let fraction = Double(i) / Double(plan.batches.count)
             s.replica.optimizer.learningRate = config.learningRate(epoch: epoch, progress: fraction)
@@ -443,29 +446,42 @@ public final class Trainer {
                 + "to continue a run)")
     }
 
-    /// The checkpoint to resume from, with its path; nil for a fresh start.
+    /// The checkpoint to resume from, with its path; nil for a fresh start. Rank 0 finds and reads it (the save
+    /// folder is on its host) and sends its bytes to the other ranks.
     func resumeCheckpoint() throws -> (Checkpoint, String)? {
-        switch options.start {
-        case .fresh:
+        guard options.start != .fresh else {
             return nil
-        case .checkpoint(let path):
-            return (try Checkpoint.read(path: path), path)
-        case .latest:
-            var problems: [String] = []
-            for path in Checkpoint.candidates(in: config.save) {
-                do {
-                    let checkpoint = try Checkpoint.read(path: path)
-                    if !problems.isEmpty {
-                        log("warning: skipped invalid checkpoints (\(problems.joined(separator: "; "))); using \(path)")
-                    }
-                    return (checkpoint, path)
-                } catch {
-                    problems.append("\(error)")
-                }
-            }
-            let detail = problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"
-            throw TrainError("--resume: no valid checkpoint in \(config.save)\(detail)")
         }
+        var path = ""
+        var data = Data()
+        try comm.rootOnly {
+            (path, data) = try findResumeFile()
+        }
+        comm.broadcast(&path)
+        comm.broadcast(&data)
+        return (try Checkpoint.decode(data, path: path), path)
+    }
+
+    /// The path and bytes of `--resume PATH`, or of the newest valid checkpoint in the save folder (rank 0).
+    func findResumeFile() throws -> (String, Data) {
+        if case .checkpoint(let path) = options.start {
+            return (path, try TrainedModel.readFile(path, "checkpoint"))
+        }
+        var problems: [String] = []
+        for path in Checkpoint.candidates(in: config.save) {
+            do {
+                let data = try TrainedModel.readFile(path, "checkpoint")
+                _ = try Checkpoint.decode(data, path: path)
+                if !problems.isEmpty {
+                    log("warning: skipped invalid checkpoints (\(problems.joined(separator: "; "))); using \(path)")
+                }
+                return (path, data)
+            } catch {
+                problems.append("\(error)")
+            }
+        }
+        let detail = problems.isEmpty ? "" : " (\(problems.joined(separator: "; ")))"
+        throw TrainError("--resume: no valid checkpoint in \(config.save)\(detail)")
     }
 
     func makeCheckpoint(_ s: Session, epoch: Int, validationAccuracy: Double?, best: Double?) -> Checkpoint {

@@ -4,7 +4,7 @@ import Foundation
 /// into place, and the folder fsynced so that the rename itself survives a crash. A reader sees the old
 /// file or the new one, never a part.
 public enum AtomicFile {
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    public static func write<Bytes: ContiguousBytes>(_ bytes: Bytes, to path: String) throws {
         let dir = (path as NSString).deletingLastPathComponent
         let folder = dir.isEmpty ? "." : dir
         let tmp = folder + "/.\((path as NSString).lastPathComponent).tmp.\(getpid())"

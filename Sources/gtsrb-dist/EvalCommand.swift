@@ -50,21 +50,29 @@ struct EvalCommand: ParsableCommand {
         }
     }
 
-    /// The checkpoints named by --checkpoint and --ensemble.
-    func memberPaths() throws -> [String] {
-        let paths = try checkpoint + (ensemble.map { try TrainedModel.memberCheckpoints(manifest: $0) } ?? [])
+    /// The checkpoints named by --checkpoint and --ensemble (the manifest read by rank 0).
+    func memberPaths(_ comm: Communicator) throws -> [String] {
+        let members = try ensemble.map { manifest in
+            let data = try comm.readOnRoot(manifest, "ensemble manifest")
+            return try comm.collectively { try TrainedModel.memberCheckpoints(manifest: manifest, data: data) }
+        }
+        let paths = checkpoint + (members ?? [])
         guard !paths.isEmpty else {
-            throw TrainError("give --checkpoint PATH…, --ensemble MANIFEST or --weights FILE")
+            throw TrainError("give --checkpoint PATH…, --ensemble MANIFEST or --weights FILE", collective: true)
         }
         return paths
     }
 
-    /// The models to evaluate, every rank loading its own copy.
-    func loadModels() throws -> [TrainedModel] {
+    /// The models to evaluate: rank 0 reads the files (they live on its host), every rank builds its own copy.
+    func loadModels(_ comm: Communicator) throws -> [TrainedModel] {
         if let path = weights {
-            return [try TrainedModel.load(weights: path, model: model)]
+            let data = try comm.readOnRoot(path, "weights")
+            return [try comm.collectively { try TrainedModel.load(weights: path, data: data, model: model) }]
         }
-        return try memberPaths().map { try TrainedModel.load(checkpoint: $0) }
+        return try memberPaths(comm).map { path in
+            let data = try comm.readOnRoot(path, "checkpoint")
+            return try comm.collectively { try TrainedModel.load(checkpoint: path, data: data) }
+        }
     }
 
     /// The images to score: the test split when the folder has one, else the validation tracks the models
@@ -100,7 +108,7 @@ struct EvalCommand: ParsableCommand {
         withWorld { comm in
             let threadCount = threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost())
             CPUAffinity.setEngineThreads(threadCount, rank: comm.rank)
-            let models = try comm.collectively { try loadModels() }
+            let models = try loadModels(comm)
             let (cache, indices, split) = try samples(models, comm: comm)
             let started = monotonicSeconds()
             let results = models.map { m in

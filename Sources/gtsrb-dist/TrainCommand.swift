@@ -68,8 +68,17 @@ struct TrainCommand: ParsableCommand {
     var threads: Int?
     @Option(help: "Gradient bucket size in MB, allreduced during the backward pass (0: one allreduce after it).")
     var bucketMb = 1.0
-    @Option(help: "Folder for the decoded image caches.")
+    @Option(
+        help: ArgumentHelp(
+            "Folder for the decoded image caches, on every host.",
+            discussion: "Rank 0 builds them from --data; a host without them receives rank 0's over MPI."))
     var cacheDir = ".gtsrb-cache"
+    @Option(
+        help: ArgumentHelp(
+            "Seconds a training step's gradient exchange may wait for the other ranks (0: as long as MPI waits).",
+            discussion: "Past it (a cut link, a dead host) every rank still running names the ranks it lost and "
+                + "exits with status 75; --resume-latest continues the run."))
+    var commTimeout = 60.0
     @Option(help: "Write a JSON report here at the end.")
     var report: String?
     @Option(help: "Write per-image predictions (GTSRB CSV form) here at the end.")
@@ -178,6 +187,7 @@ struct TrainCommand: ParsableCommand {
         o.predictions = predictions
         o.metrics = metrics
         o.cacheDir = cacheDir
+        o.commTimeout = commTimeout > 0 ? commTimeout : nil
         o.initFrom = initFrom
         o.progress = progress
         if resumeLatest || resume == "" {

@@ -13,6 +13,8 @@ public final class DecodedCache {
     public let labels: [Int]
     public let tracks: [Int]
     public let filenames: [String]
+    /// The file's trailing checksum (`WordFNV64` of everything before it): equal checksums, equal caches.
+    public let checksum: UInt64
     private let widths: [Int], heights: [Int], offsets: [Int]
     private let data: Data
     private let pixelBase: Int
@@ -131,6 +133,7 @@ public final class DecodedCache {
         }
         data = d
         var parsed: (labels: [Int], tracks: [Int], names: [String], w: [Int], h: [Int], off: [Int], base: Int)!
+        var sum: UInt64 = 0
         try d.withUnsafeBytes { raw in
             guard raw.count >= 8 + 8, Array(raw.prefix(8)) == DecodedCache.magic else {
                 throw FileError(path, "not a decoded GTSRB cache (bad magic)")
@@ -140,6 +143,7 @@ public final class DecodedCache {
             guard raw.loadUnaligned(fromByteOffset: raw.count - 8, as: UInt64.self) == h.value else {
                 throw FileError(path, "cache checksum mismatch (corrupt)")
             }
+            sum = h.value
             var r = ByteReader(UnsafeRawBufferPointer(rebasing: raw[0..<raw.count - 8]), path: path)
             try r.skip(8, "magic")
             let version = try r.read(UInt32.self, "version")
@@ -179,6 +183,7 @@ public final class DecodedCache {
             }
             parsed = (labels, tracks, names, ws, hs, offs, base)
         }
+        checksum = sum
         count = parsed.labels.count
         labels = parsed.labels
         tracks = parsed.tracks
