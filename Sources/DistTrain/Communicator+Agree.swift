@@ -1,4 +1,3 @@
-import CMPI
 import Foundation
 
 extension Communicator {
@@ -51,29 +50,5 @@ extension Communicator {
             lines.append("(and \(failing.count - 4) more ranks failed)")
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// Every rank's `text`, by rank, on `root` (empty elsewhere).
-    public func gather(_ text: String, root: Int = 0) -> [String] {
-        guard size > 1 else {
-            return [text]
-        }
-        var bytes = Array(text.utf8)
-        var length = Int32(bytes.count)
-        var lengths = [Int32](repeating: 0, count: size)
-        MPI_Gather(&length, 1, CMPI_INT32, &lengths, 1, CMPI_INT32, Int32(root), comm)
-        var offsets = [Int32](repeating: 0, count: size)
-        for r in 1..<size {
-            offsets[r] = offsets[r - 1] + lengths[r - 1]
-        }
-        var all = [UInt8](repeating: 0, count: rank == root ? Int(lengths.reduce(0, +)) + 1 : 1)
-        MPI_Gatherv(&bytes, length, CMPI_BYTE, &all, lengths, offsets, CMPI_BYTE, Int32(root), comm)
-        guard rank == root else {
-            return []
-        }
-        return (0..<size).map { r in
-            let start = Int(offsets[r])
-            return String(decoding: all[start..<start + Int(lengths[r])], as: UTF8.self)
-        }
     }
 }

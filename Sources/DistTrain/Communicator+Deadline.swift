@@ -8,7 +8,7 @@ extension Communicator {
 
     /// Ends this rank after a collective made no progress for `waited` seconds, naming the ranks it lost.
     ///
-    /// Every rank caught in the same step reaches its deadline within about a step of the others, so each sends
+    /// Every rank caught in the same collective reaches its deadline within about a step of the others, so each sends
     /// a small message to every other rank and waits a few seconds for theirs: the ranks whose message never
     /// arrives are the ones this rank lost (behind a cut link, or dead). The message goes to stderr and the
     /// process exits at once with `lostPeerStatus`: MPI cannot be finalized with a collective that never ends.
@@ -19,7 +19,7 @@ extension Communicator {
             ? "every rank still answers, so a rank is stuck rather than cut off"
             : "lost contact with " + silent.map { describe($0) }.joined(separator: ", ")
         let text =
-            "error: \(describe(rank)): a gradient collective made no progress for \(Int(waited)) s "
+            "error: \(describe(rank)): the ranks stopped exchanging data: no progress for \(Int(waited)) s "
             + "(--comm-timeout); \(lost). Stopping (exit status \(Communicator.lostPeerStatus)); continue with "
             + "--resume-latest once every host is reachable.\n"
         FileHandle.standardError.write(Data(text.utf8))

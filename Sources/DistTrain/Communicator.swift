@@ -27,9 +27,9 @@ public final class Communicator: @unchecked Sendable {
 
     /// This process's host name.
     public static var hostName: String {
-        var name = [CChar](repeating: 0, count: 256)
+        var name = [UInt8](repeating: 0, count: 256)
         gethostname(&name, 255)
-        return String(cString: name)
+        return String(decoding: name.prefix { $0 != 0 }, as: UTF8.self)
     }
 
     /// Every rank's host name (at most 63 bytes each), by rank.
@@ -74,22 +74,25 @@ public final class Communicator: @unchecked Sendable {
 
     public var isRoot: Bool { rank == 0 }
 
+    /// Every collective below is started as MPI's non-blocking form and waited for by `waitAll`, so that
+    /// `timeout`, when set, bounds all of them alike.
+    private func complete(_ start: (UnsafeMutablePointer<MPI_Request?>) -> Int32) {
+        var request: MPI_Request? = CMPI_REQUEST_NULL
+        _ = start(&request)
+        waitAll(&request, count: 1)
+    }
+
     /// Sums `count` floats in place across ranks.
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Float>, count: Int) {
         guard size > 1 else { return }
-        guard timeout != nil else {
-            MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm)
-            return
-        }
-        var request: MPI_Request? = CMPI_REQUEST_NULL
-        startAllreduceSum(buffer, count: count, request: &request)
-        waitAll(&request, count: 1)
+        complete { startAllreduceSum(buffer, count: count, request: $0) }
     }
     /// Starts summing `count` floats in place across ranks (`MPI_Iallreduce`); the buffer must not be touched
     /// until `waitAll` has returned for `request`.
+    @discardableResult
     public func startAllreduceSum(
         _ buffer: UnsafeMutablePointer<Float>, count: Int, request: UnsafeMutablePointer<MPI_Request?>
-    ) {
+    ) -> Int32 {
         MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm, request)
     }
     /// Lets started reductions progress (Open MPI moves non-blocking collectives only inside MPI calls).
@@ -97,7 +100,7 @@ public final class Communicator: @unchecked Sendable {
         var done: Int32 = 0
         MPI_Testall(Int32(count), requests, &done, CMPI_STATUSES_IGNORE)
     }
-    /// Waits for started reductions to finish; past `timeout` seconds the job is declared broken
+    /// Waits for started collectives to finish; past `timeout` seconds the job is declared broken
     /// (`abandon`: names the ranks that no longer answer and ends this process).
     public func waitAll(_ requests: UnsafeMutablePointer<MPI_Request?>, count: Int) {
         guard let timeout else {
@@ -120,13 +123,7 @@ public final class Communicator: @unchecked Sendable {
     /// Sums `count` doubles in place across ranks.
     public func allreduceSum(_ buffer: UnsafeMutablePointer<Double>, count: Int) {
         guard size > 1 else { return }
-        guard timeout != nil else {
-            MPI_Allreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm)
-            return
-        }
-        var request: MPI_Request? = CMPI_REQUEST_NULL
-        MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm, &request)
-        waitAll(&request, count: 1)
+        complete { MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_DOUBLE, CMPI_SUM, comm, $0) }
     }
     /// Sums `values` in place across ranks.
     public func allreduceSum(_ values: inout [Double]) {
@@ -136,19 +133,19 @@ public final class Communicator: @unchecked Sendable {
     public func allreduceMax(_ value: Double) -> Double {
         guard size > 1 else { return value }
         var v = value
-        MPI_Allreduce(CMPI_IN_PLACE, &v, 1, CMPI_DOUBLE, CMPI_MAX, comm)
+        complete { MPI_Iallreduce(CMPI_IN_PLACE, &v, 1, CMPI_DOUBLE, CMPI_MAX, comm, $0) }
         return v
     }
     /// Copies `count` floats from `root` to every rank.
     public func broadcast(_ buffer: UnsafeMutablePointer<Float>, count: Int, root: Int = 0) {
         guard size > 1 else { return }
-        MPI_Bcast(buffer, Int32(count), CMPI_FLOAT, Int32(root), comm)
+        complete { MPI_Ibcast(buffer, Int32(count), CMPI_FLOAT, Int32(root), comm, $0) }
     }
     /// Copies `bytes` from `root` to every rank (other ranks' arrays take root's size).
     public func broadcast(_ bytes: inout [UInt8], root: Int = 0) {
         guard size > 1 else { return }
         var n = Int64(bytes.count)
-        MPI_Bcast(&n, 8, CMPI_BYTE, Int32(root), comm)
+        complete { MPI_Ibcast(&n, 8, CMPI_BYTE, Int32(root), comm, $0) }
         if bytes.count != Int(n) { bytes = [UInt8](repeating: 0, count: Int(n)) }
         bytes.withUnsafeMutableBytes { broadcast($0.baseAddress, count: Int(n), root: root) }
     }
@@ -156,7 +153,7 @@ public final class Communicator: @unchecked Sendable {
     public func broadcast(_ data: inout Data, root: Int = 0) {
         guard size > 1 else { return }
         var n = Int64(data.count)
-        MPI_Bcast(&n, 8, CMPI_BYTE, Int32(root), comm)
+        complete { MPI_Ibcast(&n, 8, CMPI_BYTE, Int32(root), comm, $0) }
         if data.count != Int(n) { data = Data(count: Int(n)) }
         data.withUnsafeMutableBytes { broadcast($0.baseAddress, count: Int(n), root: root) }
     }
@@ -171,7 +168,7 @@ public final class Communicator: @unchecked Sendable {
         var offset = 0
         while offset < count {
             let piece = min(count - offset, 1 << 30)
-            MPI_Bcast(base! + offset, Int32(piece), CMPI_BYTE, Int32(root), comm)
+            complete { MPI_Ibcast(base! + offset, Int32(piece), CMPI_BYTE, Int32(root), comm, $0) }
             offset += piece
         }
     }
@@ -179,11 +176,10 @@ public final class Communicator: @unchecked Sendable {
     public func allgather(_ values: [Double]) -> [Double] {
         guard size > 1 else { return values }
         var out = [Double](repeating: 0, count: values.count * size)
+        let n = Int32(values.count)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                _ = MPI_Allgather(
-                    src.baseAddress, Int32(values.count), CMPI_DOUBLE, dst.baseAddress, Int32(values.count),
-                    CMPI_DOUBLE, comm)
+                complete { MPI_Iallgather(src.baseAddress, n, CMPI_DOUBLE, dst.baseAddress, n, CMPI_DOUBLE, comm, $0) }
             }
         }
         return out
@@ -192,16 +188,46 @@ public final class Communicator: @unchecked Sendable {
     public func gather(_ values: [Float], root: Int = 0) -> [Float] {
         guard size > 1 else { return values }
         var out = [Float](repeating: 0, count: rank == root ? values.count * size : 0)
+        let n = Int32(values.count)
         values.withUnsafeBufferPointer { src in
             out.withUnsafeMutableBufferPointer { dst in
-                _ = MPI_Gather(
-                    src.baseAddress, Int32(values.count), CMPI_FLOAT, dst.baseAddress, Int32(values.count), CMPI_FLOAT,
-                    Int32(root), comm)
+                complete {
+                    MPI_Igather(src.baseAddress, n, CMPI_FLOAT, dst.baseAddress, n, CMPI_FLOAT, Int32(root), comm, $0)
+                }
             }
         }
         return out
     }
-    public func barrier() { if size > 1 { MPI_Barrier(comm) } }
+    /// Every rank's `text`, by rank, on `root` (empty elsewhere).
+    public func gather(_ text: String, root: Int = 0) -> [String] {
+        guard size > 1 else {
+            return [text]
+        }
+        var bytes = Array(text.utf8)
+        var length = Int32(bytes.count)
+        var lengths = [Int32](repeating: 0, count: size)
+        complete { MPI_Igather(&length, 1, CMPI_INT32, &lengths, 1, CMPI_INT32, Int32(root), comm, $0) }
+        var offsets = [Int32](repeating: 0, count: size)
+        for r in 1..<size {
+            offsets[r] = offsets[r - 1] + lengths[r - 1]
+        }
+        var all = [UInt8](repeating: 0, count: rank == root ? Int(lengths.reduce(0, +)) + 1 : 1)
+        complete {
+            MPI_Igatherv(&bytes, length, CMPI_BYTE, &all, lengths, offsets, CMPI_BYTE, Int32(root), comm, $0)
+        }
+        guard rank == root else {
+            return []
+        }
+        return (0..<size).map { r in
+            let start = Int(offsets[r])
+            return String(decoding: all[start..<start + Int(lengths[r])], as: UTF8.self)
+        }
+    }
+    public func barrier() {
+        if size > 1 {
+            complete { MPI_Ibarrier(comm, $0) }
+        }
+    }
 
     /// Splits into sub-communicators by `color`, ordered by `key`.
     public func split(color: Int, key: Int) -> Communicator {

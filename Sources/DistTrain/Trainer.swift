@@ -87,10 +87,13 @@ public final class Trainer {
     public func run() throws -> Outcome {
         var session = try prepare()
         var last: Evaluation? = nil
+        // The epochs' collectives (steps, evaluation, checkpoints) have a deadline: a lost host stops the run.
+        comm.timeout = options.commTimeout
         for epoch in session.startEpoch..<config.epochs {
             let stats = try trainEpoch(epoch, &session)
             last = try endOfEpoch(epoch, stats, &session)
         }
+        comm.timeout = nil
         return try finish(session, last ?? evaluate(session))
     }
 
@@ -214,8 +217,6 @@ public final class Trainer {
         var i = 0
         let started = monotonicSeconds()
         s.replica.resetTimers()
-        comm.timeout = options.commTimeout
-        defer { comm.timeout = nil }
         while let batch = loader.nextBatch() {
             let fraction = Double(i) / Double(plan.batches.count)
             s.replica.optimizer.learningRate = config.learningRate(epoch: epoch, progress: fraction)

@@ -75,9 +75,9 @@ struct TrainCommand: ParsableCommand {
     var cacheDir = ".gtsrb-cache"
     @Option(
         help: ArgumentHelp(
-            "Seconds a training step's gradient exchange may wait for the other ranks (0: as long as MPI waits).",
+            "Seconds a collective of the epochs (steps, evaluation, checkpoints) may wait for the other ranks.",
             discussion: "Past it (a cut link, a dead host) every rank still running names the ranks it lost and "
-                + "exits with status 75; --resume-latest continues the run."))
+                + "exits with status 75; --resume-latest continues the run. 0: wait as long as MPI does."))
     var commTimeout = 60.0
     @Option(help: "Write a JSON report here at the end.")
     var report: String?

@@ -45,41 +45,95 @@ enum MPIHarness {
         _ ranks: Int, _ args: [String], cwd: String, timeout: Double = 120, env extra: [String: String] = [:],
         limitFileKB: Int? = nil, executable: String = binary
     ) -> Output {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/bash")
         var mpi = ["mpirun", "-n", "\(ranks)", "--oversubscribe", "--bind-to", "none", "-x", "OPENBLAS_NUM_THREADS=1"]
         for k in extra.keys.sorted() { mpi += ["-x", k] }
         // The file-size limit applies to the ranks only (mpirun itself must stay able to clean up).
         let rank =
             limitFileKB.map { ["/bin/bash", "-c", "ulimit -f \($0); exec \"$0\" \"$@\"", executable] } ?? [executable]
-        let quoted = (mpi + rank + args).map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(
-            separator: " ")
-        p.arguments = ["-c", "exec " + quoted]
+        return start(mpi + rank + args, cwd: cwd, timeout: timeout, env: extra).wait()
+    }
+
+    /// A command started by `start`, in a process group of its own (so that a time-out ends mpirun and what it
+    /// started too); its output (stdout and stderr) goes to a file.
+    final class Running {
+        let pid: pid_t
+        let log: String
+        let started = Date()
+        let timeout: Double
+        private var status: Int32?
+
+        init(pid: pid_t, log: String, timeout: Double) {
+            self.pid = pid
+            self.log = log
+            self.timeout = timeout
+        }
+
+        /// The output so far.
+        var text: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+        var isRunning: Bool { poll() == nil }
+
+        /// The exit status once the command has ended (128 + N after signal N).
+        func poll() -> Int32? {
+            if status == nil {
+                var raw: Int32 = 0
+                if waitpid(pid, &raw, WNOHANG) == pid {
+                    status = raw & 0x7f == 0 ? (raw >> 8) & 0xff : 128 + (raw & 0x7f)
+                }
+            }
+            return status
+        }
+
+        /// Waits for the command to end; past the time-out its process group gets SIGTERM, then SIGKILL.
+        func wait() -> Output {
+            var terminated: Date? = nil
+            while poll() == nil {
+                if terminated == nil && Date().timeIntervalSince(started) > timeout {
+                    kill(-pid, SIGTERM)
+                    terminated = Date()
+                }
+                if let t = terminated, Date().timeIntervalSince(t) > 5 {
+                    kill(-pid, SIGKILL)
+                }
+                usleep(20_000)
+            }
+            let output = Output(status: status!, text: text, seconds: Date().timeIntervalSince(started))
+            try? FileManager.default.removeItem(atPath: log)
+            return output
+        }
+    }
+
+    /// Starts `argv` in `cwd` with Open MPI's variables of this process removed (a child mpirun must not
+    /// inherit them), root allowed, and `extra`; it is ended when still running after `timeout` seconds.
+    static func start(_ argv: [String], cwd: String, timeout: Double, env extra: [String: String] = [:]) -> Running {
+        let quote = { (s: String) in "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+        let script = "cd \(quote(cwd)) && exec " + argv.map(quote).joined(separator: " ")
         var env = ProcessInfo.processInfo.environment.filter {
             !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_")
         }
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         for (k, v) in extra { env[k] = v }
-        p.environment = env
-        p.currentDirectoryURL = URL(fileURLWithPath: cwd)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        let t0 = Date()
-        try! p.run()
-        let deadline = DispatchTime.now() + timeout
-        DispatchQueue.global().asyncAfter(deadline: deadline) {
-            guard p.isRunning else { return }
-            p.terminate()
-            sleep(5)
-            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-        }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Output(
-            status: p.terminationStatus, text: String(decoding: data, as: UTF8.self),
-            seconds: Date().timeIntervalSince(t0))
+        let log = NSTemporaryDirectory() + "gtsrb-dist-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        posix_spawnattr_setpgroup(&attributes, 0)
+        let copy = { (s: String) in s.withCString { strdup($0) } }
+        let cArguments = ["/bin/bash", "-c", script].map(copy) + [nil]
+        let cEnvironment = env.map { copy("\($0.key)=\($0.value)") } + [nil]
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, "/bin/bash", &actions, &attributes, cArguments, cEnvironment)
+        precondition(result == 0, "posix_spawn /bin/bash failed: \(result)")
+        for p in cArguments + cEnvironment { free(p) }
+        posix_spawn_file_actions_destroy(&actions)
+        posix_spawnattr_destroy(&attributes)
+        return Running(pid: pid, log: log, timeout: timeout)
     }
 
     /// A 24×24 PPM of class `c`: a bright square in the class's quadrant on a dark ground, with a pattern that
