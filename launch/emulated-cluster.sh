@@ -81,6 +81,18 @@ EOF
   status
 }
 
+# Whether host I reaches the bridge again (within 20 s): a TCP connection to a closed port there is refused
+# at once when the path is up.
+reachable() {
+  for _ in $(seq 1 40); do
+    local rc=0
+    ip netns exec "$name-host$1" timeout 1 bash -c "exec 3<>/dev/tcp/$net.254/9" 2>/dev/null || rc=$?
+    [ "$rc" = 1 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+
 status() {
   [ -f "$dir/hosts" ] || {
     echo "no emulated cluster '$name' (start one with: $0 up N)"
@@ -106,8 +118,15 @@ case "$cmd" in
     exec ip netns exec "$name-host$i" unshare --mount --uts --propagation private bash -c \
       "hostname host$i && mount --bind '$dir/host$i' '$dir/private' && $*"
     ;;
-  cut) ip link set "$name-h$(index "${1:?usage: $0 cut HOST}")" down ;;
-  heal) ip link set "$name-h$(index "${1:?usage: $0 heal HOST}")" up ;;
+  cut)
+    i=$(index "${1:?usage: $0 cut HOST}")
+    ip link set "$name-h$i" down
+    ;;
+  heal)
+    i=$(index "${1:?usage: $0 heal HOST}")
+    ip link set "$name-h$i" up
+    reachable "$i" || die "host$i still cannot reach the bridge 20 s after its link came back"
+    ;;
   shape)
     i=$(index "${1:?usage: $0 shape HOST RATE}")
     ip netns exec "$name-host$i" tc qdisc replace dev eth0 root tbf rate "${2:?usage: $0 shape HOST RATE}" \

@@ -1,3 +1,4 @@
+import DurableIO
 import Foundation
 import GTSRBData
 import TorchNN
@@ -46,8 +47,8 @@ public final class EnsembleTrainer {
                     + "(use a divisor of \(world.size))"
             )
         }
-        // Build the caches once (world rank 0) before the groups open them.
-        _ = try DataContext(
+        // The caches, built by world rank 0 and given to every host, once for all members.
+        let data = try DataContext(
             dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
             skipBad: config.skipBadImages, comm: world, needTrain: true, log: { if self.world.isRoot { print($0) } })
         let member = world.rank / ranksPerMember
@@ -58,10 +59,19 @@ public final class EnsembleTrainer {
                     + "preprocessing \(names(preprocesses)); seeds "
                     + (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
-        let outcome = try Trainer(config: memberConfig(member), options: memberOptions(member), comm: group).run()
+        let outcome: Trainer.Outcome
+        do {
+            outcome = try Trainer(
+                config: memberConfig(member), options: memberOptions(member), comm: group, data: data
+            ).run()
+        } catch let error as TrainError where error.collective {
+            // Only this member's ranks share the error: it must end the whole job, named by its ranks.
+            throw TrainError("[member \(member)] \(error.message)")
+        }
         let validationTables = gather(outcome.validation, group: group)
         let testTables = gather(outcome.test, group: group)
         let accuracies = world.size > 1 ? world.allgather([outcome.validationAccuracy]) : [outcome.validationAccuracy]
+        try collectFinalCheckpoints()
         try world.rootOnly {
             try report(outcome, validationTables: validationTables, testTables: testTables, accuracies: accuracies)
         }
@@ -102,6 +112,42 @@ public final class EnsembleTrainer {
         guard world.isRoot else { return [] }
         let per = ranksPerMember
         return (0..<members).map { Array(all[($0 * per * n)..<($0 * per * n + n)]) }
+    }
+
+    /// Puts every member's final checkpoint on rank 0's host, where `ensemble.json` lists it: a member trained on
+    /// another host wrote its checkpoints there (its first rank's `--save`), so that rank sends the final one to
+    /// rank 0, which writes it under the same path.
+    func collectFinalCheckpoints() throws {
+        for m in 1..<members where world.hosts[m * ranksPerMember] != world.hosts[0] {
+            let sender = m * ranksPerMember
+            let path = (memberConfig(m).save as NSString).appendingPathComponent(
+                String(format: "epoch-%03d.ckpt", config.epochs))
+            var data = Data()
+            var problem = ""
+            if world.rank == sender {
+                do { data = try TrainedModel.readFile(path, "member checkpoint") } catch { problem = "\(error)" }
+            }
+            if let pair = world.split(color: world.isRoot || world.rank == sender ? 0 : nil, key: world.rank) {
+                pair.broadcast(&data, root: 1)
+            }
+            if world.isRoot && problem.isEmpty && !data.isEmpty {
+                do {
+                    let folder = (path as NSString).deletingLastPathComponent
+                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                    try AtomicFile.write(data, to: path)
+                } catch {
+                    problem = "cannot keep member \(m)'s checkpoint on rank 0's host: \(error)"
+                }
+            }
+            try world.collectively {
+                if !problem.isEmpty {
+                    throw TrainError(problem)
+                }
+            }
+            if world.isRoot {
+                print("ensemble: member \(m)'s final checkpoint copied from \(world.hosts[sender]) to \(path)")
+            }
+        }
     }
 
     /// The committee's report on validation (and test when labelled), its predictions and `ensemble.json`.

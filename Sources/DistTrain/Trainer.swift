@@ -15,10 +15,14 @@ public final class Trainer {
     let classes = GTSRBLayout.classes
     let hooks = DebugHooks()
 
-    public init(config: TrainConfig, options: TrainOptions, comm: Communicator) {
+    /// The run's decoded data when a caller has it already (an ensemble opens it once for every member).
+    let givenData: DataContext?
+
+    public init(config: TrainConfig, options: TrainOptions, comm: Communicator, data: DataContext? = nil) {
         self.config = config
         self.options = options
         self.comm = comm
+        givenData = data
     }
 
     /// What a finished run leaves for a caller (the ensemble vote): the final model's outputs on the
@@ -107,9 +111,11 @@ public final class Trainer {
             try self.prepareSaveFolder()
             try self.startMetrics(metricsPath)
         }
-        let data = try DataContext(
-            dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
-            skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
+        let data =
+            try givenData
+            ?? DataContext(
+                dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
+                skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
         guard let train = data.train else { throw TrainError("\(config.data): no training split") }
         let (trainIndices, validationIndices) = try split(train, data: data)
         let model = ModelRegistry.make(config.model, seed: config.seed, classes: classes)

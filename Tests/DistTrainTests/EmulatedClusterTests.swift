@@ -153,6 +153,23 @@ final class EmulatedClusterTests: XCTestCase {
         XCTAssertTrue(resumed.text.contains("epoch 12/12"), resumed.text)
     }
 
+    func testAnEnsembleAcrossHostsKeepsItsMembersOnRank0sHost() throws {
+        let run = train("ensemble", ["--epochs", "1", "--ensemble", "2"]).wait()
+        XCTAssertEqual(run.status, 0, run.text)
+        // Member 1 trained on host 2 (ranks 2 and 3): its final checkpoint was copied to host 1.
+        XCTAssertTrue(run.text.contains("member 1's final checkpoint copied from host2"), run.text)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: host(1, "ensemble/ckpt/member-1/epoch-001.ckpt")))
+        let eval = MPIHarness.start(
+            [
+                "\(EmulatedClusterTests.launch)/emulated-cluster.sh", "mpirun", "-n", "4", "eval", "--ensemble",
+                "\(remote)/ensemble/ckpt/ensemble.json", "--data", "\(remote)/data", "--cache-dir",
+                "\(remote)/ensemble/cache",
+            ], cwd: EmulatedClusterTests.folder, timeout: 120, env: EmulatedClusterTests.environment
+        ).wait()
+        XCTAssertEqual(eval.status, 0, eval.text)
+        XCTAssertTrue(eval.text.contains("validation committee: vote"), eval.text)
+    }
+
     func testASlowLinkOnlySlowsTraining() throws {
         XCTAssertEqual(EmulatedClusterTests.cluster(["shape", "host2", "20mbit"], timeout: 30).status, 0)
         defer { _ = EmulatedClusterTests.cluster(["unshape", "host2"], timeout: 30) }
