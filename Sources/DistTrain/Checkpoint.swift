@@ -39,6 +39,21 @@ public struct Checkpoint {
         public var std: [Float]
         public var validationAccuracy: Double?
         public var bestValidationAccuracy: Double?
+        /// For a checkpoint written in the middle of epoch `epoch + 1` (a signal, `--checkpoint-minutes`): how far
+        /// that epoch had got. nil: written at the end of epoch `epoch`.
+        public var position: Position?
+
+        /// The place in an epoch where a mid-epoch checkpoint was written, and the epoch's running figures.
+        public struct Position: Codable, Equatable {
+            /// Batches of the epoch's plan already trained on.
+            public var batches: Int
+            public var lossSum: Double
+            public var correct: Int
+            public var seen: Int
+            public var seconds: Double
+            /// The ranks whose BatchNorm buffers the checkpoint holds (`Checkpoint.rankBuffers`).
+            public var ranks: Int
+        }
 
         public init(
             config: TrainConfig, modelDescription: String, epoch: Int, step: Int, parameterCount: Int, bufferCount: Int,
@@ -66,6 +81,9 @@ public struct Checkpoint {
     public var params: [Float]
     public var buffers: [Float]
     public var optimizerTensors: [String: [Float]]
+    /// With a `position`: every rank's BatchNorm buffers, rank after rank (without `--sync-bn` each rank's running
+    /// statistics differ until the epoch's end averages them).
+    public var rankBuffers: [Float] = []
 
     public init(header: Header, params: [Float], buffers: [Float], optimizerTensors: [String: [Float]]) {
         self.header = header
@@ -83,6 +101,9 @@ public struct Checkpoint {
         w.append(floats: params)
         w.append(floats: buffers)
         for name in header.optimizerTensorNames { w.append(floats: optimizerTensors[name] ?? []) }
+        if header.position != nil {
+            w.append(floats: rankBuffers)
+        }
         var h = WordFNV64()
         w.bytes.withUnsafeBytes { h.add($0) }
         w.append(h.value)
@@ -127,7 +148,16 @@ public struct Checkpoint {
                 }
                 var tensors: [String: [Float]] = [:]
                 for name in header.optimizerTensorNames { tensors[name] = try r.floats("optimizer \(name)") }
-                return Checkpoint(header: header, params: params, buffers: buffers, optimizerTensors: tensors)
+                var checkpoint = Checkpoint(header: header, params: params, buffers: buffers, optimizerTensors: tensors)
+                if let position = header.position {
+                    checkpoint.rankBuffers = try r.floats("rank buffers")
+                    guard checkpoint.rankBuffers.count == position.ranks * buffers.count else {
+                        throw TrainError(
+                            "\(path): checkpoint holds \(checkpoint.rankBuffers.count) rank buffer values, "
+                                + "not \(position.ranks) × \(buffers.count)")
+                    }
+                }
+                return checkpoint
             } catch let e as FileError { throw TrainError("\(path): corrupt checkpoint: \(e.reason)") }
         }
     }
@@ -171,18 +201,17 @@ public struct Checkpoint {
         }
     }
 
-    /// Removes all but the newest `keep` `epoch-NNN.ckpt` files of `dir` (by epoch number; `best.ckpt` and other
-    /// files stay); returns the names removed.
+    /// Removes all but the newest `keep` `PREFIXNNN.ckpt` files of `dir` (`epoch-NNN.ckpt`, or the mid-epoch
+    /// `step-EEE-BBBBB.ckpt`; by number, dashes ignored; `best.ckpt` and other files stay); returns the names removed.
     @discardableResult
-    public static func prune(in dir: String, keep: Int) throws -> [String] {
+    public static func prune(in dir: String, prefix: String = "epoch-", keep: Int) throws -> [String] {
         let fm = FileManager.default
         let epochs = ((try? fm.contentsOfDirectory(atPath: dir)) ?? []).compactMap { name -> (Int, String)? in
-            guard name.hasPrefix("epoch-"), name.hasSuffix(".ckpt"),
-                let epoch = Int(name.dropFirst("epoch-".count).dropLast(".ckpt".count))
-            else {
+            let digits = name.dropFirst(prefix.count).dropLast(".ckpt".count).filter { $0 != "-" }
+            guard name.hasPrefix(prefix), name.hasSuffix(".ckpt"), let number = Int(digits) else {
                 return nil
             }
-            return (epoch, name)
+            return (number, name)
         }.sorted { $0.0 < $1.0 }
         let removed = epochs.dropLast(keep).map(\.1)
         for name in removed {

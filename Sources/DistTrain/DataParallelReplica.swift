@@ -16,7 +16,8 @@ public final class DataParallelReplica {
     /// Seconds spent in the gradient allreduce (starting buckets, letting them progress, waiting for them)
     /// since the last `resetTimers`.
     public private(set) var allreduceSeconds = 0.0
-    private var lossAndCount = [Double](repeating: 0, count: 3)
+    /// The step's small reduction: loss, correct, count, then the stop requests (`Requests`).
+    private var lossAndCount = [Double](repeating: 0, count: 7)
     /// Reduces the BatchNorm statistics over the ranks (`--sync-bn`; nil: each rank normalises its own shard).
     private let syncBatchNorm: SyncBatchNormReducer?
 
@@ -70,12 +71,28 @@ public final class DataParallelReplica {
         public let loss: Double
         public let correct: Int
         public let count: Int
+        /// The signal some rank received (`StopSignals`; 0: none): every rank stops after this step.
+        public var stopSignal: Int32 = 0
+        /// Some rank asked for a checkpoint after this step (`--checkpoint-minutes`).
+        public var checkpointDue = false
+    }
+
+    /// What this rank asks of every rank after a step, agreed in the step's own reduction: to stop (the signal it
+    /// received, 0: none) and to checkpoint.
+    public struct Requests {
+        public var signal: Int32 = 0
+        public var checkpoint = false
+        public init(signal: Int32 = 0, checkpoint: Bool = false) {
+            self.signal = signal
+            self.checkpoint = checkpoint
+        }
     }
 
     /// One training step on this rank's shard (`input` N×…, `target` N class indices) of a global batch of
-    /// `globalBatch` images. Returns the global mean loss and the global count of correct predictions.
+    /// `globalBatch` images. Returns the global mean loss and the global count of correct predictions, and what
+    /// the ranks' `requests` add up to.
     @discardableResult
-    public func step(input: Tensor, target: Tensor, globalBatch: Int) -> StepResult {
+    public func step(input: Tensor, target: Tensor, globalBatch: Int, requests: Requests = Requests()) -> StepResult {
         let n = input.size(0)
         let weight = Float(n) / Float(globalBatch)
         syncBatchNorm?.lossWeight = Double(n) / Double(globalBatch)
@@ -103,8 +120,15 @@ public final class DataParallelReplica {
         lossAndCount[0] = Double(localLoss) * Double(weight)
         lossAndCount[1] = Double(localCorrect)
         lossAndCount[2] = Double(n)
+        for (k, s) in StopSignals.handled.enumerated() {
+            lossAndCount[3 + k] = requests.signal == s ? 1 : 0
+        }
+        lossAndCount[6] = requests.checkpoint ? 1 : 0
         comm.allreduceSum(&lossAndCount)
-        return StepResult(loss: lossAndCount[0], correct: Int(lossAndCount[1]), count: Int(lossAndCount[2]))
+        var result = StepResult(loss: lossAndCount[0], correct: Int(lossAndCount[1]), count: Int(lossAndCount[2]))
+        result.stopSignal = StopSignals.handled.enumerated().first { lossAndCount[3 + $0.offset] > 0 }?.element ?? 0
+        result.checkpointDue = lossAndCount[6] > 0
+        return result
     }
 
     public func resetTimers() {

@@ -5,10 +5,15 @@ import Foundation
 /// - `GTSRB_DEBUG_KILL_AT`: that rank SIGKILLs itself before that step;
 /// - `GTSRB_DEBUG_NAN_AT`: that rank feeds a NaN image at that step;
 /// - `GTSRB_DEBUG_FLIP_BIT`: that rank flips one bit of its parameters after that step;
+/// - `GTSRB_DEBUG_SIGNAL_AT` (`RANK:STEP:SIGNAL`, SIGNAL a number): that rank sends itself the signal before that step;
+/// - `GTSRB_DEBUG_SIGNAL_AGAIN=SIGNAL`: rank 0 sends itself that signal as it starts writing a mid-epoch checkpoint;
 /// - `GTSRB_DEBUG_KILL_BEFORE_RENAME=SUFFIX` (in AtomicFile): die after writing a file ending in SUFFIX, before its
 /// rename.
 struct DebugHooks {
     let killAt: (Int, Int)?, nanAt: (Int, Int)?, flipAt: (Int, Int)?
+    /// `GTSRB_DEBUG_SIGNAL_AT`: rank, step, signal.
+    let signalAt: (rank: Int, step: Int, signal: Int32)?
+    let signalDuringSave: Int32?
 
     init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         func pair(_ key: String) -> (Int, Int)? {
@@ -19,6 +24,9 @@ struct DebugHooks {
         killAt = pair("GTSRB_DEBUG_KILL_AT")
         nanAt = pair("GTSRB_DEBUG_NAN_AT")
         flipAt = pair("GTSRB_DEBUG_FLIP_BIT")
+        let s = (environment["GTSRB_DEBUG_SIGNAL_AT"] ?? "").split(separator: ":").compactMap { Int($0) }
+        signalAt = s.count == 3 ? (s[0], s[1], Int32(s[2])) : nil
+        signalDuringSave = environment["GTSRB_DEBUG_SIGNAL_AGAIN"].flatMap { Int32($0) }
     }
 
     static func matches(_ p: (Int, Int)?, rank: Int, step: Int) -> Bool {

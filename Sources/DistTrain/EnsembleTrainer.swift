@@ -95,6 +95,8 @@ public final class EnsembleTrainer {
         var o = TrainOptions()
         o.cacheDir = options.cacheDir
         o.commTimeout = options.commTimeout
+        o.checkpointMinutes = options.checkpointMinutes
+        o.keepStepCheckpoints = options.keepStepCheckpoints
         o.logPrefix = "[member \(m)] "
         o.progress = options.progress == .lines ? .lines : .off
         o.printConfusion = false

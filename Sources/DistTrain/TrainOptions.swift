@@ -26,6 +26,10 @@ public struct TrainOptions {
     public var predictions: String?
     /// The metrics file (nil: `<save>/metrics.jsonl`).
     public var metrics: String?
+    /// Minutes between mid-epoch checkpoints (`--checkpoint-minutes`; 0: none).
+    public var checkpointMinutes = 0.0
+    /// Mid-epoch checkpoints kept, the newest.
+    public var keepStepCheckpoints = 2
     /// Put before every line rank 0 prints (ensemble members say which they are).
     public var logPrefix = ""
     /// The per-step progress display.

@@ -52,6 +52,10 @@ public final class Trainer {
         let metricsPath: String
         let started: Double
         var startEpoch = 0
+        /// Where the first epoch resumes (a mid-epoch checkpoint); nil: at its start.
+        var resumedPosition: Checkpoint.Header.Position?
+        /// When the last checkpoint was written (`--checkpoint-minutes`).
+        var lastCheckpoint = monotonicSeconds()
         var step = 0
         /// Best validation accuracy so far (fraction; -1 before the first evaluation).
         var best = -1.0
@@ -89,6 +93,7 @@ public final class Trainer {
 
     @discardableResult
     public func run() throws -> Outcome {
+        StopSignals.install()
         var session = try prepare()
         var last: Evaluation? = nil
         // The epochs' collectives (steps, evaluation, checkpoints) have a deadline: a lost host stops the run.
@@ -130,6 +135,13 @@ public final class Trainer {
         let statistics = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
         let start = try startingPoint(replica, statistics: statistics)
         replica.broadcastFromRoot()
+        if let position = start.position, position.ranks == comm.size {
+            // Each rank continues with its own BatchNorm running statistics, as if never stopped.
+            let n = replica.buffers.count
+            start.rankBuffers.withUnsafeBufferPointer {
+                replica.buffers.data.update(from: $0.baseAddress! + comm.rank * n, count: n)
+            }
+        }
         log(
             "model: \(config.model.rawValue), \(replica.params.count) parameters; world size \(comm.size), "
                 + "\(config.threads) thread(s) per rank; \(BLASKernels.description)"
@@ -146,22 +158,38 @@ public final class Trainer {
             metricsPath: metricsPath, started: started,
             progress: Progress(style: comm.isRoot ? options.progress : .off, prefix: options.logPrefix))
         (session.startEpoch, session.step, session.best) = (start.epoch, start.step, start.best)
+        session.resumedPosition = start.position
         return session
+    }
+
+    /// Where training starts: epochs completed, global step, best validation accuracy, normalisation, and for a
+    /// mid-epoch checkpoint the place in the epoch and every rank's BatchNorm buffers.
+    struct StartingPoint {
+        var epoch = 0
+        var step = 0
+        var best = -1.0
+        var mean: [Float]
+        var std: [Float]
+        var position: Checkpoint.Header.Position? = nil
+        var rankBuffers: [Float] = []
     }
 
     /// Where training starts: a resumed checkpoint (parameters, buffers, optimizer state, position and its
     /// normalisation), `--init-from` weights, or the seeded initialisation with `statistics`.
-    func startingPoint(_ replica: DataParallelReplica, statistics: (mean: [Float], std: [Float])) throws -> (
-        epoch: Int, step: Int, best: Double, mean: [Float], std: [Float]
-    ) {
+    func startingPoint(_ replica: DataParallelReplica, statistics: (mean: [Float], std: [Float])) throws
+        -> StartingPoint
+    {
         if let (checkpoint, path) = try resumeCheckpoint() {
             try checkpoint.validate(for: replica, config: config, path: path)
             checkpoint.restore(params: replica.params, buffers: replica.buffers)
             let header = checkpoint.header
             replica.optimizer.state = OptimizerState(
                 scalars: header.optimizerScalars, tensors: checkpoint.optimizerTensors)
-            log("resumed from \(path) after epoch \(header.epoch) (step \(header.step))")
-            return (header.epoch, header.step, header.bestValidationAccuracy ?? -1, header.mean, header.std)
+            let place = header.position.map { "in epoch \(header.epoch + 1) after batch \($0.batches)" }
+            log("resumed from \(path) " + (place ?? "after epoch \(header.epoch)") + " (step \(header.step))")
+            return StartingPoint(
+                epoch: header.epoch, step: header.step, best: header.bestValidationAccuracy ?? -1, mean: header.mean,
+                std: header.std, position: header.position, rankBuffers: checkpoint.rankBuffers)
         }
         if let path = options.initFrom {
             let data = try comm.readOnRoot(path, "--init-from weights")
@@ -174,7 +202,7 @@ public final class Trainer {
             }
             log("initialised from \(path)")
         }
-        return (0, 0, -1, statistics.mean, statistics.std)
+        return StartingPoint(mean: statistics.mean, std: statistics.std)
     }
 
     /// The training and validation samples: whole tracks held out, `--limit-per-class` applied to both; logged.
@@ -211,16 +239,23 @@ public final class Trainer {
         }
     }
 
-    /// One epoch of data-parallel steps on this rank's shards.
+    /// One epoch of data-parallel steps on this rank's shards (from a mid-epoch checkpoint's place when the run
+    /// resumed there). After every step the ranks' requests are agreed: a signal checkpoints and stops the run
+    /// (`StoppedBySignal`), `--checkpoint-minutes` checkpoints.
     func trainEpoch(_ epoch: Int, _ s: inout Session) throws -> EpochStats {
         let plan = EpochPlan(
             samples: s.trainIndices, batchSize: config.batchSize, ranks: comm.size,
             seed: config.seed, epoch: epoch)
-        let loader = BatchLoader(
-            cache: s.train, augmenter: s.trainingTransform, plan: plan, rank: comm.rank,
-            ranks: comm.size, seed: config.seed, epoch: epoch)
         var stats = EpochStats()
         var i = 0
+        if let position = s.resumedPosition, epoch == s.startEpoch {
+            (i, stats.lossSum, stats.correct) = (position.batches, position.lossSum, position.correct)
+            (stats.seen, stats.seconds) = (position.seen, position.seconds)
+        }
+        let (resumedSeen, resumedSeconds) = (stats.seen, stats.seconds)
+        let loader = BatchLoader(
+            cache: s.train, augmenter: s.trainingTransform, plan: plan, rank: comm.rank,
+            ranks: comm.size, seed: config.seed, epoch: epoch, startBatch: i)
         let started = monotonicSeconds()
         s.replica.resetTimers()
         while let batch = loader.nextBatch() {
@@ -230,7 +265,8 @@ public final class Trainer {
                 dropout.drawPerSample(seed: config.seed, epoch: epoch, layer: layer, samples: batch.indices)
             }
             injectFaults(before: s.step + 1, batch)
-            let r = s.replica.step(input: batch.input, target: batch.target, globalBatch: plan.batches[i].count)
+            let r = s.replica.step(
+                input: batch.input, target: batch.target, globalBatch: plan.batches[i].count, requests: requests(s))
             s.step += 1
             i += 1
             guard r.loss.isFinite else {
@@ -245,7 +281,18 @@ public final class Trainer {
             if config.checksumEvery > 0 && s.step % config.checksumEvery == 0 {
                 try checkReplicas(s.replica, step: s.step)
             }
-            let imgPerSec = Double(stats.seen) / (monotonicSeconds() - started)
+            stats.seconds = resumedSeconds + monotonicSeconds() - started
+            if r.stopSignal != 0 || r.checkpointDue {
+                try writeMidEpochCheckpoint(&s, epoch: epoch, batches: i, stats: stats)
+            }
+            if r.stopSignal != 0 {
+                log(
+                    "\(StopSignals.name(r.stopSignal)): stopped in epoch \(epoch + 1) after batch \(i) of "
+                        + "\(plan.batches.count) (step \(s.step)); --resume-latest continues from here; exit status "
+                        + "\(StopSignals.exitStatus(r.stopSignal))")
+                throw StoppedBySignal(signal: r.stopSignal)
+            }
+            let imgPerSec = Double(stats.seen - resumedSeen) / (monotonicSeconds() - started)
             if config.logEvery > 0 && s.step % config.logEvery == 0 && comm.isRoot {
                 var record = MetricRecord(
                     step: s.step, lr: Double(s.replica.optimizer.learningRate),
@@ -257,17 +304,20 @@ public final class Trainer {
                 epoch: epoch + 1, epochs: config.epochs, step: i, steps: plan.batches.count,
                 loss: stats.loss, accuracy: stats.accuracy, imgPerSec: imgPerSec)
         }
-        stats.seconds = monotonicSeconds() - started
+        stats.seconds = resumedSeconds + monotonicSeconds() - started
         stats.dataWaitSeconds = loader.waitSeconds
         s.trainImages += stats.seen
         s.trainSeconds += stats.seconds
         return stats
     }
 
-    /// The fault suite's hooks before a step: a rank kills itself or feeds a NaN image.
+    /// The fault suite's hooks before a step: a rank kills itself, signals itself or feeds a NaN image.
     func injectFaults(before step: Int, _ batch: BatchLoader.Batch) {
         if DebugHooks.matches(hooks.killAt, rank: comm.rank, step: step) {
             kill(getpid(), SIGKILL)
+        }
+        if let (rank, at, signal) = hooks.signalAt, rank == comm.rank, at == step {
+            kill(getpid(), signal)
         }
         if DebugHooks.matches(hooks.nanAt, rank: comm.rank, step: step) {
             batch.input.data[0] = .nan
@@ -279,6 +329,43 @@ public final class Trainer {
         if DebugHooks.matches(hooks.flipAt, rank: comm.rank, step: step) {
             replica.params.data[0] = Float(bitPattern: replica.params.data[0].bitPattern ^ 1)
         }
+    }
+
+    /// What this rank asks of the others after the coming step: to stop on a signal it received, and (rank 0, by
+    /// its clock) to checkpoint when `--checkpoint-minutes` have passed since the last checkpoint.
+    func requests(_ s: Session) -> DataParallelReplica.Requests {
+        let minutes = options.checkpointMinutes
+        let due = comm.isRoot && minutes > 0 && monotonicSeconds() - s.lastCheckpoint >= 60 * minutes
+        return DataParallelReplica.Requests(signal: StopSignals.pending, checkpoint: due)
+    }
+
+    /// Writes `step-EEE-BBBBB.ckpt` (rank 0) after `batches` batches of epoch `epoch + 1`: the parameters, the
+    /// optimizer state, the place in the epoch and its running figures, the ranks' mean BatchNorm buffers and each
+    /// rank's own. Keeps the newest `--keep-step-checkpoints` of them.
+    func writeMidEpochCheckpoint(_ s: inout Session, epoch: Int, batches: Int, stats: EpochStats) throws {
+        let all = comm.gather(s.replica.buffers.array)
+        try comm.rootOnly {
+            var checkpoint = makeCheckpoint(
+                s, epoch: epoch, validationAccuracy: nil, best: s.best >= 0 ? s.best : nil)
+            checkpoint.header.position = Checkpoint.Header.Position(
+                batches: batches, lossSum: stats.lossSum, correct: stats.correct, seen: stats.seen,
+                seconds: stats.seconds, ranks: comm.size)
+            checkpoint.rankBuffers = all
+            let n = checkpoint.buffers.count
+            for j in 0..<n {
+                checkpoint.buffers[j] = (0..<comm.size).reduce(0) { $0 + all[$1 * n + j] } / Float(comm.size)
+            }
+            let name = String(format: "step-%03d-%05d.ckpt", epoch + 1, batches)
+            if let signal = hooks.signalDuringSave {
+                kill(getpid(), signal)
+            }
+            try checkpoint.write(to: savePath(name))
+            if options.keepStepCheckpoints > 0 {
+                try Checkpoint.prune(in: config.save, prefix: "step-", keep: options.keepStepCheckpoints)
+            }
+            log("checkpoint \(savePath(name)) (epoch \(epoch + 1), batch \(batches))")
+        }
+        s.lastCheckpoint = monotonicSeconds()
     }
 
     /// Averages the BatchNorm statistics, evaluates, prints the epoch line, appends the epoch's metrics
@@ -342,6 +429,7 @@ public final class Trainer {
             }
         }
         s.best = comm.allreduceMax(best)
+        s.lastCheckpoint = monotonicSeconds()
         return evaluation
     }
 

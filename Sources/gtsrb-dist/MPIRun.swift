@@ -10,6 +10,10 @@ func withWorld(_ body: (Communicator) throws -> Void) {
     do {
         try body(comm)
         Communicator.finalize()
+    } catch let stop as StoppedBySignal {
+        // Every rank agreed on the stop at the same step and the checkpoint is written: end together.
+        Communicator.finalize()
+        exit(stop.status)
     } catch {
         let collective = (error as? TrainError)?.collective ?? false
         if comm.isRoot || !collective {

@@ -53,6 +53,14 @@ struct TrainCommand: ParsableCommand {
     var checkpointEvery = 1
     @Option(help: "Epoch checkpoints to keep, the newest (0: all); best.ckpt is always kept.")
     var keepCheckpoints = 3
+    @Option(
+        help: ArgumentHelp(
+            "Also write a mid-epoch checkpoint (step-EEE-BBBBB.ckpt) every M minutes (0: never).",
+            discussion: "SIGTERM, SIGINT or SIGUSR1 to mpirun or to any rank writes one too, and the run exits with "
+                + "128 + the signal's number (143, 130, 138); --resume-latest continues exactly from it."))
+    var checkpointMinutes = 0.0
+    @Option(help: "Mid-epoch checkpoints to keep, the newest (0: all).")
+    var keepStepCheckpoints = 2
     @Option(help: "Compare parameter checksums across ranks every N steps (0: never).")
     var checksumEvery = 100
     @Option(help: "Append a step record to the metrics file every N steps (0: never).")
@@ -124,6 +132,7 @@ struct TrainCommand: ParsableCommand {
         guard ensemble > 1 || preprocess.values.count == 1 else {
             throw TrainError("--preprocess lists several: use it with --ensemble")
         }
+        try checkRunOptions()
         var c = TrainConfig()
         c.data = data
         c.model = model.values[0]
@@ -180,6 +189,19 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The options that are not part of the configuration: deadlines and mid-epoch checkpoints.
+    func checkRunOptions() throws {
+        guard commTimeout.isFinite && commTimeout >= 0 else {
+            throw TrainError("--comm-timeout must be >= 0 seconds, got \(commTimeout)")
+        }
+        guard checkpointMinutes.isFinite && checkpointMinutes >= 0 else {
+            throw TrainError("--checkpoint-minutes must be >= 0, got \(checkpointMinutes)")
+        }
+        guard keepStepCheckpoints >= 0 else {
+            throw TrainError("--keep-step-checkpoints must be >= 0, got \(keepStepCheckpoints)")
+        }
+    }
+
     /// Where the run starts, what it writes and shows.
     var options: TrainOptions {
         var o = TrainOptions()
@@ -187,6 +209,8 @@ struct TrainCommand: ParsableCommand {
         o.predictions = predictions
         o.metrics = metrics
         o.cacheDir = cacheDir
+        o.checkpointMinutes = checkpointMinutes
+        o.keepStepCheckpoints = keepStepCheckpoints
         o.commTimeout = commTimeout > 0 ? commTimeout : nil
         o.initFrom = initFrom
         o.progress = progress

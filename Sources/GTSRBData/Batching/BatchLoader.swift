@@ -26,12 +26,15 @@ public final class BatchLoader: @unchecked Sendable {
     /// epoch abandoned by an error would do); `free` is then signalled once per slot.
     private let filled = DispatchSemaphore(value: 0), free = DispatchSemaphore(value: 0)
     private var next = 0
+    /// The first batch produced (`startBatch`).
+    private let first: Int
     /// Seconds the consumer waited for a batch.
     public private(set) var waitSeconds = 0.0
 
+    /// `startBatch`: the first batch of the plan to produce (a run resumed in the middle of an epoch).
     public init(
         cache: DecodedCache, augmenter: Augmenter, plan: EpochPlan, rank: Int, ranks: Int,
-        seed: UInt64, epoch: Int, train: Bool = true
+        seed: UInt64, epoch: Int, train: Bool = true, startBatch: Int = 0
     ) {
         self.cache = cache
         self.augmenter = augmenter
@@ -41,15 +44,17 @@ public final class BatchLoader: @unchecked Sendable {
         self.seed = seed
         self.epoch = epoch
         self.train = train
+        next = startBatch
+        first = startBatch
         free.signal()
         free.signal()
-        let t = Thread { [self] in produce() }
+        let t = Thread { [self] in produce(from: startBatch) }
         t.stackSize = 1 << 20
         t.start()
     }
 
-    private func produce() {
-        for i in 0..<plan.batches.count {
+    private func produce(from first: Int) {
+        for i in first..<plan.batches.count {
             free.wait()
             let idx = Array(plan.shard(i, rank: rank, ranks: ranks))
             BatchLoader.assemble(cache, augmenter, idx, seed: seed, epoch: epoch, train: train, into: slots[i % 2])
@@ -80,7 +85,7 @@ public final class BatchLoader: @unchecked Sendable {
 
     /// The next batch, or nil at the end of the epoch. The previous batch's buffers are released.
     public func nextBatch() -> Batch? {
-        if next > 0 { free.signal() }
+        if next > first { free.signal() }
         guard next < plan.batches.count else { return nil }
         let t0 = Date()
         filled.wait()
