@@ -550,10 +550,17 @@ public final class Trainer {
         var path = ""
         var data = Data()
         try comm.rootOnly {
+            if options.start == .latest && Checkpoint.candidates(in: config.save).isEmpty {
+                log("--resume-latest: no checkpoint in \(config.save) yet; starting a fresh run")
+                return
+            }
             (path, data) = try findResumeFile()
         }
         comm.broadcast(&path)
         comm.broadcast(&data)
+        if path.isEmpty {
+            return nil
+        }
         return (try Checkpoint.decode(data, path: path), path)
     }
 
