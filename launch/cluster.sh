@@ -51,8 +51,9 @@ done
 [ -t 1 ] || export GTSRB_PROGRESS=${GTSRB_PROGRESS:-lines}
 # The ranks stop by themselves when a host stops answering (--comm-timeout: they print the ranks they lost and
 # exit with status 75), but mpirun can then wait many minutes for that host's daemon. So mpirun runs under watch:
-# 20 s after a rank has reported a lost peer, it is ended, and this script exits 75. A signal to this script
-# (Ctrl-C, Slurm's SIGTERM) goes to mpirun, which forwards it to the ranks.
+# 20 s after a rank has reported a lost peer, it is ended, and this script exits 75. SIGTERM, SIGINT or SIGUSR1 to
+# this script reaches the ranks as SIGUSR1 (mpirun forwards that one and waits, where on SIGTERM it kills the ranks a
+# second later): they write a mid-epoch checkpoint and exit 138; --resume-latest continues.
 lost=$(mktemp)
 rm -f "$lost"
 mpirun -n "$ranks" "${flags[@]}" --bind-to "$bind" --mca btl tcp,vader,self \
@@ -62,9 +63,7 @@ mpirun -n "$ranks" "${flags[@]}" --bind-to "$bind" --mca btl tcp,vader,self \
     case "$line" in *"(--comm-timeout)"*) [ -e "$lost" ] || touch "$lost" ;; esac
   done) &
 pid=$!
-trap 'kill -TERM "$pid" 2>/dev/null' TERM
-trap 'kill -INT "$pid" 2>/dev/null' INT
-trap 'kill -USR1 "$pid" 2>/dev/null' USR1
+trap 'kill -USR1 "$pid" 2>/dev/null' TERM INT USR1
 trap 'rm -f "$lost"' EXIT
 while kill -0 "$pid" 2>/dev/null; do
   if [ -e "$lost" ] && [ $(($(date +%s) - $(stat -c %Y "$lost"))) -ge 20 ]; then
