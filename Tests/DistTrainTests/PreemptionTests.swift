@@ -37,13 +37,14 @@ final class PreemptionTests: XCTestCase {
 
     func sha(_ dir: String) -> String? { PreemptionTests.sha(dir) }
 
-    /// The parameters of an uninterrupted 3-epoch run.
-    static let uninterrupted: String? = {
+    /// The folder of an uninterrupted 3-epoch run.
+    static let whole: String = {
         let dir = MPIHarness.tempDir("preempt-whole")
         _ = train(dir)
-        return sha(dir)
+        return dir
     }()
-    var uninterrupted: String? { PreemptionTests.uninterrupted }
+    /// Its parameters' SHA-256.
+    var uninterrupted: String? { PreemptionTests.sha(PreemptionTests.whole) }
 
     func testSIGUSR1ToOneRankStopsEveryRankAndResumeIsBitIdentical() throws {
         let dir = MPIHarness.tempDir("preempt-usr1")
@@ -59,6 +60,21 @@ final class PreemptionTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.text)
         XCTAssertTrue(resumed.text.contains("in epoch 2 after batch 3 (step 9)"), resumed.text)
         XCTAssertEqual(sha(dir), uninterrupted, "stopped mid-epoch and resumed = uninterrupted, bit for bit")
+    }
+
+    func testResumeAtAnotherWorldSizeContinuesFromTheSameSample() throws {
+        let dir = MPIHarness.tempDir("preempt-reworld")
+        XCTAssertNotEqual(train(dir, env: ["GTSRB_DEBUG_SIGNAL_AT": "0:9:\(SIGUSR1)"]).status, 0)
+        // One rank continues after batch 3 of epoch 2; convnet has no BatchNorm, so 1 rank and 2 ranks take the
+        // same steps up to rounding (DataParallelTests), and only the right sample position ends where 2 ranks do.
+        let resumed = MPIHarness.run(
+            1, PreemptionTests.arguments(dir, epochs: 3, ["--resume-latest"]), cwd: dir)
+        XCTAssertEqual(resumed.status, 0, resumed.text)
+        XCTAssertTrue(resumed.text.contains("in epoch 2 after batch 3 (step 9)"), resumed.text)
+        let p = try Checkpoint.read(path: "\(dir)/ckpt/epoch-003.ckpt").params
+        let q = try Checkpoint.read(path: "\(PreemptionTests.whole)/ckpt/epoch-003.ckpt").params
+        let scale = q.map { abs($0) }.max() ?? 1
+        XCTAssertLessThan((zip(p, q).map { abs($0 - $1) }.max() ?? 0) / scale, 1e-5)
     }
 
     func testSIGTERMToMpirunStopsTheRunAndResumeIsBitIdentical() throws {
