@@ -52,8 +52,10 @@ let package = Package(
         .target(
             name: "GTSRBData", dependencies: ["TorchNN", "DurableIO", "CPNG"],
             swiftSettings: [.unsafeFlags(engineFlags)]),
-        // MPI communicator and the data-parallel trainer.
-        .target(name: "DistTrain", dependencies: ["TorchNN", "GTSRBData", "DurableIO", "CMPI"]),
+        // MPI communicator and the data-parallel trainer (engine flags: F16C for the 16-bit gradient conversions).
+        .target(
+            name: "DistTrain", dependencies: ["TorchNN", "GTSRBData", "DurableIO", "CMPI"],
+            swiftSettings: [.unsafeFlags(engineFlags)]),
         .executableTarget(
             name: "gtsrb-dist",
             dependencies: [

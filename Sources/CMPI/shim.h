@@ -8,6 +8,7 @@ static MPI_Datatype _Nonnull const CMPI_DOUBLE = MPI_DOUBLE;
 static MPI_Datatype _Nonnull const CMPI_BYTE = MPI_BYTE;
 static MPI_Datatype _Nonnull const CMPI_INT32 = MPI_INT32_T;
 static MPI_Datatype _Nonnull const CMPI_UINT64 = MPI_UINT64_T;
+static MPI_Datatype _Nonnull const CMPI_UINT16 = MPI_UINT16_T;
 static const int CMPI_COMM_TYPE_SHARED = MPI_COMM_TYPE_SHARED;
 static const int CMPI_UNDEFINED = MPI_UNDEFINED;
 static MPI_Info _Nonnull const CMPI_INFO_NULL = MPI_INFO_NULL;

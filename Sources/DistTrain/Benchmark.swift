@@ -16,6 +16,8 @@ public struct Benchmark {
     public var winograd = true
     /// Gradient bucket size in MB (`TrainConfig.bucketMB`).
     public var bucketMB = 1.0
+    /// The gradient's format in the allreduce (`TrainConfig.allreduceDtype`).
+    public var precision = GradientPrecision.float32
     /// SyncBatchNorm (`TrainConfig.syncBN`); its reductions are timed apart.
     public var syncBatchNorm = false
 
@@ -49,6 +51,7 @@ public struct Benchmark {
         var result: [String: Any] = [
             "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
             "ranks": comm.size, "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
+            "allreduce_dtype": precision.rawValue,
             "openblas_core": BLAS.coreName,
         ]
         result.merge(training(net, comm: comm, rng: &rng)) { $1 }
@@ -73,7 +76,7 @@ public struct Benchmark {
             model: net, criterion: ClassNLLCriterion(),
             optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,
             bucketElements: TrainConfig.bucketElements(megabytes: bucketMB),
-            syncBatchNorm: syncBatchNorm)
+            syncBatchNorm: syncBatchNorm, precision: precision)
         replica.broadcastFromRoot()
         for _ in 0..<warmup { replica.step(input: x, target: y, globalBatch: globalBatch) }
         comm.barrier()

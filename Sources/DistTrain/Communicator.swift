@@ -95,6 +95,20 @@ public final class Communicator: @unchecked Sendable {
     ) -> Int32 {
         MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_FLOAT, CMPI_SUM, comm, request)
     }
+    /// Starts summing `count` 16-bit values of `precision` in place across ranks (`MPI_Iallreduce` with the format's
+    /// own sum, which adds in float32 and rounds at each hop); waited for like `startAllreduceSum`.
+    @discardableResult
+    public func startAllreduceSum(
+        _ buffer: UnsafeMutablePointer<UInt16>, count: Int, precision: GradientPrecision,
+        request: UnsafeMutablePointer<MPI_Request?>
+    ) -> Int32 {
+        MPI_Iallreduce(CMPI_IN_PLACE, buffer, Int32(count), CMPI_UINT16, precision.sumOperation, comm, request)
+    }
+    /// Sums `count` 16-bit values of `precision` in place across ranks.
+    public func allreduceSum(_ buffer: UnsafeMutablePointer<UInt16>, count: Int, precision: GradientPrecision) {
+        guard size > 1 else { return }
+        complete { startAllreduceSum(buffer, count: count, precision: precision, request: $0) }
+    }
     /// Lets started reductions progress (Open MPI moves non-blocking collectives only inside MPI calls).
     public func progress(_ requests: UnsafeMutablePointer<MPI_Request?>, count: Int) {
         var done: Int32 = 0

@@ -26,9 +26,10 @@ public final class DataParallelReplica {
 
     /// `bucketElements`: gradient values per bucket reduced during the backward pass (0: one allreduce after it).
     /// `syncBatchNorm`: every BatchNorm layer normalises with the global batch's statistics.
+    /// `precision`: the gradient's format on the wire (`--allreduce-dtype`).
     public init(
         model: Sequential, criterion: Criterion, optimizer: Optimizer, comm: Communicator, bucketElements: Int,
-        syncBatchNorm: Bool = false
+        syncBatchNorm: Bool = false, precision: GradientPrecision = .float32
     ) {
         self.model = model
         self.criterion = criterion
@@ -37,8 +38,9 @@ public final class DataParallelReplica {
         (params, grads) = model.getParameters()
         buffers = model.getBuffers()
         buckets =
-            comm.size > 1 && bucketElements > 0
-            ? GradientBuckets(model: model, grads: grads, comm: comm, bucketElements: bucketElements) : nil
+            comm.size > 1 && (bucketElements > 0 || precision != .float32)
+            ? GradientBuckets(
+                model: model, grads: grads, comm: comm, bucketElements: bucketElements, precision: precision) : nil
         DataParallelReplica.inputConvolution(of: model)?.computesGradInput = false
         self.syncBatchNorm = syncBatchNorm ? SyncBatchNormReducer(comm: comm) : nil
         for case let norm as BatchNormalization in model.allModules {

@@ -9,6 +9,8 @@ import TorchNN
 /// before any convolution's weight gradient, so most of the reduction overlaps convolution work.
 /// The sums are the same as one blocking allreduce of the whole vector (each element is summed over the
 /// same ranks; with more than two ranks MPI may order the additions differently, within rounding).
+/// With a 16-bit `precision` each bucket is rounded into `narrow` (allocated once) before it is sent, and the whole
+/// vector is widened back after the wait. `bucketElements` 0: one bucket, sent after the backward pass.
 final class GradientBuckets {
     private let comm: Communicator
     private let grads: Tensor
@@ -20,23 +22,34 @@ final class GradientBuckets {
     private let requests: UnsafeMutablePointer<MPI_Request?>
     private let maxRequests: Int
     private var started = 0
+    private let precision: GradientPrecision
+    /// The 16-bit copy of the gradient that is reduced (absent for float32).
+    private let narrow: UnsafeMutablePointer<UInt16>?
 
-    init(model: Module, grads: Tensor, comm: Communicator, bucketElements: Int) {
+    init(
+        model: Module, grads: Tensor, comm: Communicator, bucketElements: Int,
+        precision: GradientPrecision = .float32
+    ) {
         self.comm = comm
         self.grads = grads
         self.bucketElements = bucketElements
+        self.precision = precision
+        narrow = precision == .float32 ? nil : .allocate(capacity: grads.count)
         var start: [ObjectIdentifier: Int] = [:]
         for m in model.allModules where m.children.isEmpty {
             let offsets = m.parameters().grads.map { $0.data - grads.data }
             if let low = offsets.min() { start[ObjectIdentifier(m)] = low }
         }
         self.start = start
-        maxRequests = grads.count / max(1, bucketElements) + 2
+        maxRequests = bucketElements > 0 ? grads.count / bucketElements + 2 : 2
         requests = .allocate(capacity: maxRequests)
         requests.initialize(repeating: CMPI_REQUEST_NULL, count: maxRequests)
     }
 
-    deinit { requests.deallocate() }
+    deinit {
+        requests.deallocate()
+        narrow?.deallocate()
+    }
 
     /// Before the backward pass: nothing is final yet.
     func begin() {
@@ -49,7 +62,7 @@ final class GradientBuckets {
     /// and lets the started ones progress.
     func finished(_ m: Module) {
         if let s = start[ObjectIdentifier(m)] { ready = min(ready, s) }
-        if sent - ready >= bucketElements && started < maxRequests - 1 { send() }
+        if bucketElements > 0 && sent - ready >= bucketElements && started < maxRequests - 1 { send() }
         if started > 0 { comm.progress(requests, count: started) }
     }
 
@@ -61,10 +74,25 @@ final class GradientBuckets {
         ready = 0
         if sent > 0 { send() }
         comm.waitAll(requests, count: started)
+        if let narrow {
+            let g = grads.data
+            for i in 0..<grads.count {
+                g[i] = precision.widen(narrow[i])
+            }
+        }
     }
 
     private func send() {
-        comm.startAllreduceSum(grads.data + ready, count: sent - ready, request: requests + started)
+        if let narrow {
+            let g = grads.data
+            for i in ready..<sent {
+                narrow[i] = precision.narrow(g[i])
+            }
+            comm.startAllreduceSum(
+                narrow + ready, count: sent - ready, precision: precision, request: requests + started)
+        } else {
+            comm.startAllreduceSum(grads.data + ready, count: sent - ready, request: requests + started)
+        }
         started += 1
         sent = ready
     }

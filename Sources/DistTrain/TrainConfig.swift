@@ -39,6 +39,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Gradient bucket size in MB (PyTorch DDP's bucket_cap_mb): buckets are allreduced during the backward
     /// pass as soon as their layers are done. 0: one blocking allreduce of the whole gradient after backward.
     public var bucketMB = 1.0
+    /// The gradient's format in the allreduce: float32, or bfloat16/float16 (rounded before, widened after).
+    public var allreduceDtype = GradientPrecision.float32
     /// SyncBatchNorm: every BatchNorm layer normalises with the statistics of the whole global batch, so the
     /// run does not depend on how the batch is split over the ranks.
     public var syncBN = false

@@ -131,7 +131,7 @@ public final class Trainer {
         let replica = DataParallelReplica(
             model: model, criterion: ClassNLLCriterion(), optimizer: optimizer,
             comm: comm, bucketElements: config.bucketElements,
-            syncBatchNorm: config.syncBN)
+            syncBatchNorm: config.syncBN, precision: config.allreduceDtype)
         let statistics = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
         let start = try startingPoint(replica, statistics: statistics)
         replica.broadcastFromRoot()

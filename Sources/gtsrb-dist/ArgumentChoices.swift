@@ -10,4 +10,5 @@ extension Augmentation: ExpressibleByArgument {}
 extension Preprocessing: ExpressibleByArgument {}
 extension Crop: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
+extension GradientPrecision: ExpressibleByArgument {}
 extension DistTrain.Progress.Style: ExpressibleByArgument {}

@@ -21,6 +21,8 @@ struct BenchCommand: ParsableCommand {
     var threads: Int?
     @Option(help: "Gradient bucket size in MB, allreduced during the backward pass (0: one allreduce after it).")
     var bucketMb = 1.0
+    @Option(help: "The gradient's format in the allreduce: float32, bfloat16 or float16 (as train).")
+    var allreduceDtype = GradientPrecision.float32
     @Option(help: "Model to benchmark.")
     var model = ModelName.vggSmall
     @Flag(help: "SyncBatchNorm, as train --sync-bn; RESULT adds its cost per step (sync_bn_ms_per_step).")
@@ -63,6 +65,7 @@ struct BenchCommand: ParsableCommand {
         b.warmup = warmup
         b.winograd = winograd
         b.bucketMB = bucketMb
+        b.precision = allreduceDtype
         b.syncBatchNorm = syncBn
         return b
     }

@@ -78,6 +78,12 @@ struct TrainCommand: ParsableCommand {
     var bucketMb = 1.0
     @Option(
         help: ArgumentHelp(
+            "The gradient's format in the allreduce: float32, bfloat16 or float16.",
+            discussion: "16 bits halve the bytes sent (Horovod's Compression.fp16, DDP's compression hooks); the "
+                + "reduction adds in float32 and rounds at each hop. bfloat16 keeps float32's range."))
+    var allreduceDtype = GradientPrecision.float32
+    @Option(
+        help: ArgumentHelp(
             "Folder for the decoded image caches, on every host.",
             discussion: "Rank 0 builds them from --data; a host without them receives rank 0's over MPI."))
     var cacheDir = ".gtsrb-cache"
@@ -160,6 +166,7 @@ struct TrainCommand: ParsableCommand {
         c.skipBadImages = skipBadImages
         c.limitPerClass = limitPerClass
         c.bucketMB = bucketMb
+        c.allreduceDtype = allreduceDtype
         c.syncBN = syncBn
         for m in model.values {
             var member = c
