@@ -23,11 +23,7 @@ final class AllreduceDtypeTests: XCTestCase {
     /// The 16-bit allreduce at 1 to 4 ranks (`testSixteenBitAllreduceWorker` on every rank).
     func testSixteenBitAllreduceIsTheSumWithinItsRounding() {
         for ranks in 1...4 {
-            let out = MPIHarness.runWorker(ranks, "AllreduceDtypeTests/testSixteenBitAllreduceWorker")
-            XCTAssertEqual(out.status, 0, out.text)
-            XCTAssertEqual(
-                out.text.components(separatedBy: "Executed 1 test, with 0 failures").count - 1, 2 * ranks,
-                "the worker passed on all \(ranks) ranks: \(out.text.suffix(1500))")
+            MPIHarness.assertWorkerPasses(ranks, "AllreduceDtypeTests/testSixteenBitAllreduceWorker")
         }
     }
 

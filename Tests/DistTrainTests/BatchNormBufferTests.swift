@@ -56,11 +56,7 @@ final class BatchNormBufferTests: XCTestCase {
     /// The cross-rank average of the BatchNorm running statistics (without --sync-bn, after every epoch),
     /// run at 3 ranks by `testAverageBuffersWorker`.
     func testRunningStatisticsAreAveragedAcrossRanks() {
-        let out = MPIHarness.runWorker(3, "BatchNormBufferTests/testAverageBuffersWorker")
-        XCTAssertEqual(out.status, 0, out.text)
-        XCTAssertEqual(
-            out.text.components(separatedBy: "Executed 1 test, with 0 failures").count - 1, 3 * 2,
-            "the worker passed on all 3 ranks: \(out.text.suffix(1500))")
+        MPIHarness.assertWorkerPasses(3, "BatchNormBufferTests/testAverageBuffersWorker")
     }
 
     /// On every rank, each BatchNorm channel c holds mean 10·rank + c mod 7 and variance 0.5·(1 + rank) + 0.01·c;

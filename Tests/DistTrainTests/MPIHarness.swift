@@ -33,6 +33,16 @@ enum MPIHarness {
             executable: testBundle)
     }
 
+    /// Runs the worker test `name` on `ranks` ranks (`runWorker`) and checks that it passed on every one (XCTest
+    /// prints "Executed 1 test, with 0 failures" twice per process).
+    static func assertWorkerPasses(_ ranks: Int, _ name: String, file: StaticString = #filePath, line: UInt = #line) {
+        let out = runWorker(ranks, name)
+        XCTAssertEqual(out.status, 0, out.text, file: file, line: line)
+        XCTAssertEqual(
+            out.text.components(separatedBy: "Executed 1 test, with 0 failures").count - 1, 2 * ranks,
+            "the worker passed on all \(ranks) ranks: \(out.text.suffix(1500))", file: file, line: line)
+    }
+
     struct Output {
         let status: Int32
         let text: String
