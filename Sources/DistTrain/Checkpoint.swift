@@ -113,10 +113,7 @@ public struct Checkpoint {
     }
 
     public static func read(path: String) throws -> Checkpoint {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TrainError("\(path): cannot read checkpoint")
-        }
-        return try decode(data, path: path)
+        try decode(try RunFiles.read(path, "checkpoint"), path: path)
     }
 
     /// The checkpoint in `data`, the bytes of the file at `path` (named in errors).

@@ -21,20 +21,20 @@ extension Communicator {
     public func collectively<T>(_ body: () throws -> T) throws -> T {
         var result: T? = nil
         var message = ""
-        do { result = try body() } catch { message = "\(error)" }
+        do { result = try body() } catch {
+            message = "\(error)"
+            if message.isEmpty { message = "error" }
+        }
+        // Rank 0 sees every message; the text it broadcasts is empty when none failed.
         let messages = gather(message)
-        var failed = [message.isEmpty ? 0.0 : 1.0]
-        if size > 1 {
-            failed = allgather(failed)
-        }
-        guard failed.contains(1) else {
-            return result!
-        }
         var text = ""
-        if isRoot {
+        if isRoot && messages.contains(where: { !$0.isEmpty }) {
             text = Communicator.describeFailures(messages, describe: describe)
         }
         broadcast(&text)
+        guard !text.isEmpty else {
+            return result!
+        }
         throw TrainError(text, collective: true)
     }
 

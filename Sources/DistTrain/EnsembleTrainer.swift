@@ -1,4 +1,3 @@
-import DurableIO
 import Foundation
 import GTSRBData
 import TorchNN
@@ -124,28 +123,7 @@ public final class EnsembleTrainer {
             let sender = m * ranksPerMember
             let path = (memberConfig(m).save as NSString).appendingPathComponent(
                 String(format: "epoch-%03d.ckpt", config.epochs))
-            var data = Data()
-            var problem = ""
-            if world.rank == sender {
-                do { data = try TrainedModel.readFile(path, "member checkpoint") } catch { problem = "\(error)" }
-            }
-            if let pair = world.split(color: world.isRoot || world.rank == sender ? 0 : nil, key: world.rank) {
-                pair.broadcast(&data, root: 1)
-            }
-            if world.isRoot && problem.isEmpty && !data.isEmpty {
-                do {
-                    let folder = (path as NSString).deletingLastPathComponent
-                    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-                    try AtomicFile.write(data, to: path)
-                } catch {
-                    problem = "cannot keep member \(m)'s checkpoint on rank 0's host: \(error)"
-                }
-            }
-            try world.collectively {
-                if !problem.isEmpty {
-                    throw TrainError(problem)
-                }
-            }
+            try world.copyFile(path, "member \(m)'s checkpoint", from: sender, receive: world.isRoot)
             if world.isRoot {
                 print("ensemble: member \(m)'s final checkpoint copied from \(world.hosts[sender]) to \(path)")
             }

@@ -75,19 +75,13 @@ final class GradientBuckets {
         if sent > 0 { send() }
         comm.waitAll(requests, count: started)
         if let narrow {
-            let g = grads.data
-            for i in 0..<grads.count {
-                g[i] = precision.widen(narrow[i])
-            }
+            precision.widen(narrow, into: grads.data, count: grads.count)
         }
     }
 
     private func send() {
         if let narrow {
-            let g = grads.data
-            for i in ready..<sent {
-                narrow[i] = precision.narrow(g[i])
-            }
+            precision.narrow(grads.data + ready, into: narrow + ready, count: sent - ready)
             comm.startAllreduceSum(
                 narrow + ready, count: sent - ready, precision: precision, request: requests + started)
         } else {

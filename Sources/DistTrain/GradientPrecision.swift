@@ -34,12 +34,40 @@ public enum GradientPrecision: String, Codable, CaseIterable, Sendable {
         }
     }
 
+    // The loops below choose the format once, outside the loop, so that each loop is straight conversions
+    // (vectorised; F16C for float16).
+
+    /// Rounds `count` floats at `source` into `target`.
+    func narrow(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<UInt16>, count: Int) {
+        switch self {
+        case .bfloat16:
+            for i in 0..<count { target[i] = GradientPrecision.bfloat16.narrow(source[i]) }
+        case .float16, .float32:
+            for i in 0..<count { target[i] = GradientPrecision.float16.narrow(source[i]) }
+        }
+    }
+
+    /// Widens `count` 16-bit values at `source` into `target`.
+    func widen(_ source: UnsafePointer<UInt16>, into target: UnsafeMutablePointer<Float>, count: Int) {
+        switch self {
+        case .bfloat16:
+            for i in 0..<count { target[i] = GradientPrecision.bfloat16.widen(source[i]) }
+        case .float16, .float32:
+            for i in 0..<count { target[i] = GradientPrecision.float16.widen(source[i]) }
+        }
+    }
+
     /// Adds `count` 16-bit values at `input` into those at `accumulator`, in float32, rounding each sum.
     func sum(_ input: UnsafeMutableRawPointer, into accumulator: UnsafeMutableRawPointer, count: Int) {
         let a = input.assumingMemoryBound(to: UInt16.self)
         let b = accumulator.assumingMemoryBound(to: UInt16.self)
-        for i in 0..<count {
-            b[i] = narrow(widen(a[i]) + widen(b[i]))
+        switch self {
+        case .bfloat16:
+            let f = GradientPrecision.bfloat16
+            for i in 0..<count { b[i] = f.narrow(f.widen(a[i]) + f.widen(b[i])) }
+        case .float16, .float32:
+            let f = GradientPrecision.float16
+            for i in 0..<count { b[i] = f.narrow(f.widen(a[i]) + f.widen(b[i])) }
         }
     }
 

@@ -34,21 +34,11 @@ struct HostCacheCopy {
                 (needs, note) = try inspect(path, checksum: checksum)
             }
         }
-        var bytes = Data()
         let started = monotonicSeconds()
-        if let receivers = comm.split(color: comm.isRoot || needs ? 0 : nil, key: comm.rank), receivers.size > 1 {
-            if comm.isRoot {
-                bytes = try TrainedModel.readFile(path, "cache")
-            }
-            receivers.broadcast(&bytes)
-        }
-        try comm.collectively {
-            if needs {
-                try AtomicFile.write(bytes, to: path)
-                note += String(
-                    format: "received from rank 0 (%.1f MB in %.1f s)", Double(bytes.count) / 1e6,
-                    monotonicSeconds() - started)
-            }
+        let bytes = try comm.copyFile(path, "cache", from: 0, receive: needs)
+        if needs {
+            note += String(
+                format: "received from rank 0 (%.1f MB in %.1f s)", Double(bytes) / 1e6, monotonicSeconds() - started)
         }
         let notes = comm.gather(note)
         let name = (path as NSString).lastPathComponent

@@ -3,8 +3,17 @@ import Foundation
 import GTSRBData
 
 /// The files a run writes for people and scripts besides checkpoints and metrics: JSON reports and
-/// per-image predictions, each written atomically.
+/// per-image predictions, each written atomically; and the reading of a run's files with errors that name them.
 public enum RunFiles {
+    /// The bytes of `path`, a `what` ("checkpoint"; named in the error).
+    public static func read(_ path: String, _ what: String) throws -> Data {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
+            throw TrainError("\(path): cannot read \(what) (\(reason))")
+        }
+        return data
+    }
+
     /// Writes `object` as pretty JSON with sorted keys.
     public static func writeJSON(_ object: [String: Any], to path: String) throws {
         let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])

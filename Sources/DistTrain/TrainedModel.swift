@@ -27,7 +27,7 @@ public struct TrainedModel {
 
     /// The model of checkpoint `path`, parameters and buffers loaded.
     public static func load(checkpoint path: String) throws -> TrainedModel {
-        try load(checkpoint: path, data: try readFile(path, "checkpoint"))
+        try load(checkpoint: path, data: try RunFiles.read(path, "checkpoint"))
     }
 
     /// The model of the checkpoint whose file bytes are `data` (read from `path`, e.g. by rank 0 alone).
@@ -51,7 +51,7 @@ public struct TrainedModel {
     /// The model of a safetensors file. Its metadata (written by `export`) names the model, the preprocessing,
     /// the mean and the standard deviation; `model` is used where the file names none, and must agree where it does.
     public static func load(weights path: String, model given: ModelName?) throws -> TrainedModel {
-        try load(weights: path, data: try readFile(path, "weights"), model: given)
+        try load(weights: path, data: try RunFiles.read(path, "weights"), model: given)
     }
 
     /// The model of the safetensors file whose bytes are `data` (read from `path`).
@@ -94,15 +94,6 @@ public struct TrainedModel {
         } catch {
             throw TrainError("\(error)")
         }
-    }
-
-    /// The bytes of `path`, a `what` (named in the error).
-    public static func readFile(_ path: String, _ what: String) throws -> Data {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = FileManager.default.fileExists(atPath: path) ? "not readable" : "no such file"
-            throw TrainError("\(path): cannot read \(what) (\(reason))")
-        }
-        return data
     }
 
     /// The model a file's metadata names (nil: none), checked against `given`.

@@ -567,12 +567,12 @@ public final class Trainer {
     /// The path and bytes of `--resume PATH`, or of the newest valid checkpoint in the save folder (rank 0).
     func findResumeFile() throws -> (String, Data) {
         if case .checkpoint(let path) = options.start {
-            return (path, try TrainedModel.readFile(path, "checkpoint"))
+            return (path, try RunFiles.read(path, "checkpoint"))
         }
         var problems: [String] = []
         for path in Checkpoint.candidates(in: config.save) {
             do {
-                let data = try TrainedModel.readFile(path, "checkpoint")
+                let data = try RunFiles.read(path, "checkpoint")
                 _ = try Checkpoint.decode(data, path: path)
                 if !problems.isEmpty {
                     log("warning: skipped invalid checkpoints (\(problems.joined(separator: "; "))); using \(path)")

@@ -48,12 +48,12 @@ public final class BatchLoader: @unchecked Sendable {
         first = startBatch
         free.signal()
         free.signal()
-        let t = Thread { [self] in produce(from: startBatch) }
+        let t = Thread { [self] in produce() }
         t.stackSize = 1 << 20
         t.start()
     }
 
-    private func produce(from first: Int) {
+    private func produce() {
         for i in first..<plan.batches.count {
             free.wait()
             let idx = Array(plan.shard(i, rank: rank, ranks: ranks))
