@@ -95,7 +95,8 @@ public struct Benchmark {
         let seconds = monotonicSeconds() - t0
         let allreduceShares = comm.allgather([replica.allreduceSeconds / seconds])
         let syncSeconds = comm.allgather([replica.syncBatchNormSeconds]).max() ?? 0
-        return [
+        let window = comm.allgather([replica.overlapWindowSeconds]).min() ?? 0
+        var result: [String: Any] = [
             "train_img_s": Double(steps * globalBatch) / seconds,
             "step_ms": 1000 * seconds / Double(steps),
             // Rank 0's step times: their spread is the jitter the ranks wait for each other over.
@@ -106,7 +107,44 @@ public struct Benchmark {
             // SyncBatchNorm's per-layer reductions (forward and backward), largest over the ranks.
             "sync_bn_ms_per_step": 1000 * syncSeconds / Double(steps), "sync_bn_share": syncSeconds / seconds,
             "train_ms_per_image_per_rank": 1000 * seconds / Double(steps * shard),
+            "gradient_mb": Double(replica.grads.count * precision.bytes) / 1e6,
+            "buckets_per_step": Double(replica.bucketsStarted) / Double(steps),
+            // Backward compute with buckets in flight, per step (smallest over the ranks): what can hide the transfer.
+            "overlap_window_ms": 1000 * window / Double(steps),
         ]
+        result.merge(link(values: replica.grads.count, comm: comm)) { $1 }
+        return result
+    }
+
+    /// The link alone, with nothing computing beside it (rank 0's medians): the time of a one-value allreduce
+    /// (`link_latency_us`) and of one blocking allreduce of the whole `values`-long gradient in the bench's format
+    /// (`allreduce_alone_ms`).
+    func link(values: Int, comm: Communicator) -> [String: Any] {
+        guard comm.size > 1 else { return [:] }
+        func median(_ reps: Int, _ body: () -> Void) -> Double {
+            var times = [Double]()
+            for _ in 0..<reps {
+                comm.barrier()
+                let t0 = monotonicSeconds()
+                body()
+                times.append(monotonicSeconds() - t0)
+            }
+            return Benchmark.quantile(times, 0.5)
+        }
+        var one = [0.0]
+        let latency = median(31) { comm.allreduceSum(&one) }
+        let wide = Tensor(Shape(values))
+        var narrow = [UInt16](repeating: 0, count: values)
+        let whole = median(5) {
+            if precision == .float32 {
+                comm.allreduceSum(wide.data, count: values)
+            } else {
+                narrow.withUnsafeMutableBufferPointer {
+                    comm.allreduceSum($0.baseAddress!, count: values, precision: precision)
+                }
+            }
+        }
+        return ["link_latency_us": 1e6 * latency, "allreduce_alone_ms": 1000 * whole]
     }
 
     /// Evaluation throughput: each rank scores its share of `evalBatch` images per step, in chunks of

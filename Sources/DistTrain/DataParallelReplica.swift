@@ -16,6 +16,11 @@ public final class DataParallelReplica {
     /// Seconds spent in the gradient allreduce (starting buckets, letting them progress, waiting for them)
     /// since the last `resetTimers`.
     public private(set) var allreduceSeconds = 0.0
+    /// Seconds of backward pass that ran with gradient buckets in flight since the last `resetTimers` (the
+    /// compute the allreduce can hide behind; 0 with one bucket or one rank).
+    public var overlapWindowSeconds: Double { buckets?.overlapWindowSeconds ?? 0 }
+    /// Gradient buckets started since the last `resetTimers` (one allreduce per bucket).
+    public var bucketsStarted: Int { buckets?.bucketsStarted ?? 0 }
     /// The step's small reduction: loss, correct, count, then the stop requests (`Requests`).
     private var lossAndCount = [Double](repeating: 0, count: 7)
     /// Reduces the BatchNorm statistics over the ranks (`--sync-bn`; nil: each rank normalises its own shard).
@@ -135,6 +140,8 @@ public final class DataParallelReplica {
 
     public func resetTimers() {
         allreduceSeconds = 0
+        buckets?.overlapWindowSeconds = 0
+        buckets?.bucketsStarted = 0
         syncBatchNorm?.resetTimer()
     }
 

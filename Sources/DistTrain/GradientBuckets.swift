@@ -25,6 +25,13 @@ final class GradientBuckets {
     private let precision: GradientPrecision
     /// The 16-bit copy of the gradient that is reduced (absent for float32).
     private let narrow: UnsafeMutablePointer<UInt16>?
+    /// When this step's first bucket was started (0: not yet).
+    private var firstSend = 0.0
+    /// Seconds of backward pass that ran while some bucket was in flight, summed over steps: the compute the
+    /// communication can hide behind (`resetTimers` zeroes it).
+    var overlapWindowSeconds = 0.0
+    /// Buckets started, summed over steps.
+    var bucketsStarted = 0
 
     init(
         model: Module, grads: Tensor, comm: Communicator, bucketElements: Int,
@@ -56,6 +63,7 @@ final class GradientBuckets {
         ready = grads.count
         sent = grads.count
         started = 0
+        firstSend = 0
     }
 
     /// After module `m` has accumulated its gradients: starts a bucket when enough values are final,
@@ -72,7 +80,9 @@ final class GradientBuckets {
             ready == 0 || start.isEmpty,
             "GradientBuckets: gradients from offset 0 to \(ready) were never reported finished")
         ready = 0
+        if firstSend > 0 { overlapWindowSeconds += monotonicSeconds() - firstSend }
         if sent > 0 { send() }
+        bucketsStarted += started
         comm.waitAll(requests, count: started)
         if let narrow {
             precision.widen(narrow, into: grads.data, count: grads.count)
@@ -80,6 +90,7 @@ final class GradientBuckets {
     }
 
     private func send() {
+        if started == 0 { firstSend = monotonicSeconds() }
         if let narrow {
             precision.narrow(grads.data + ready, into: narrow + ready, count: sent - ready)
             comm.startAllreduceSum(

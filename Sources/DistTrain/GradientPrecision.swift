@@ -10,6 +10,9 @@ public enum GradientPrecision: String, Codable, CaseIterable, Sendable {
     case bfloat16
     case float16
 
+    /// Bytes one gradient value takes on the wire.
+    public var bytes: Int { self == .float32 ? 4 : 2 }
+
     /// `value` rounded to the nearest 16-bit value (ties to even), as bits.
     @inline(__always)
     public func narrow(_ value: Float) -> UInt16 {

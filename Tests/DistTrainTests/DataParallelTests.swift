@@ -68,6 +68,15 @@ final class DataParallelTests: XCTestCase {
         let p = try XCTUnwrap(json["step_ms_p10_p50_p90"] as? [Double])
         XCTAssertEqual(p.count, 3)
         XCTAssertTrue(p[0] > 0 && p[0] <= p[1] && p[1] <= p[2], "\(p)")
+        // The scaling model's inputs (bench/scaling_model.py): the gradient's bytes, buckets (vgg_small's 1 MB
+        // buckets: the Linear layers' and the convolutions'), the overlap window and the link alone.
+        let values = ModelRegistry.make(.vggSmall, seed: 1).getParameters().params.count
+        XCTAssertEqual(try XCTUnwrap(json["gradient_mb"] as? Double), Double(4 * values) / 1e6, accuracy: 1e-9)
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(json["buckets_per_step"] as? Double), 2)
+        let window = try XCTUnwrap(json["overlap_window_ms"] as? Double)
+        XCTAssertTrue(window > 0 && window < p[2], "overlap window \(window) ms, step \(p)")
+        XCTAssertGreaterThan(try XCTUnwrap(json["allreduce_alone_ms"] as? Double), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(json["link_latency_us"] as? Double), 0)
     }
 
     func testTransferShareIsThePerStepMinimumOverRanks() {
