@@ -53,10 +53,20 @@ public final class DataParallelReplica {
         }
     }
 
-    /// The model's first layer with parameters when it is a convolution: its gradInput (dLoss/dImage)
-    /// is never used, so the replica skips it.
+    /// The model's first layer with parameters when it is a convolution that sees only the image (reached through
+    /// Sequentials and parameter-free layers): its gradInput (dLoss/dImage) is never used, so the replica skips it.
+    /// A convolution inside a ConcatTable is not one: its gradInput is summed with the other branches'.
     public static func inputConvolution(of model: Module) -> SpatialConvolution? {
-        model.allModules.first(where: { $0.children.isEmpty && !$0.parameters().params.isEmpty }) as? SpatialConvolution
+        func chain(_ m: Module) -> [Module] { (m as? Sequential)?.modules.flatMap(chain) ?? [m] }
+        for m in chain(model) {
+            if let conv = m as? SpatialConvolution {
+                return conv
+            }
+            if !m.children.isEmpty || !m.parameters().params.isEmpty {
+                return nil
+            }
+        }
+        return nil
     }
 
     /// Copies parameters and BatchNorm buffers from rank 0 to every rank.

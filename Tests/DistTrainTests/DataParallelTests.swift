@@ -38,6 +38,14 @@ final class DataParallelTests: XCTestCase {
         let linearFirst = Sequential().add(Sequential().add(Linear(4, 4, rng: &rng))).add(
             SpatialConvolution(1, 1, 1, 1, rng: &rng))
         XCTAssertNil(DataParallelReplica.inputConvolution(of: linearFirst))
+        // A convolution in a branch of a ConcatTable shares its input with the other branches: its gradInput is
+        // summed into theirs, so it must compute it.
+        let branched = Sequential().add(
+            ConcatTable().add(SpatialConvolution(1, 1, 1, 1, rng: &rng)).add(Identity()))
+        XCTAssertNil(DataParallelReplica.inputConvolution(of: branched))
+        let afterDropout = Sequential().add(Dropout(0.1)).add(
+            Sequential().add(SpatialConvolution(1, 1, 1, 1, rng: &rng)))
+        XCTAssertTrue(DataParallelReplica.inputConvolution(of: afterDropout) === afterDropout.get(1).children[0])
     }
     private var rng = RandomGenerator(seed: 3)
 

@@ -43,7 +43,17 @@ enum GradientChecker {
         }
     }
 
-    /// The worst relative error of the input and parameter gradients, with its index.
+    /// The tensors of an activation: itself, or a table's elements' tensors in order (depth first).
+    static func leaves(_ t: Tensor) -> [Tensor] { t.table?.flatMap(leaves) ?? [t] }
+
+    /// Random values with `t`'s structure (a table of the same shape, or a tensor of its size).
+    static func random(like t: Tensor, _ rng: inout RandomGenerator) -> Tensor {
+        guard let elements = t.table else { return random(t.shape, &rng) }
+        return Tensor(table: elements.map { random(like: $0, &rng) })
+    }
+
+    /// The worst relative error of the input and parameter gradients, with its index. Inputs and outputs may be
+    /// tables: the loss sums over the output's tensors, and each input tensor is checked ("input element K").
     static func worstErrors(
         _ module: Module, input: Tensor, seed: UInt64, h: Float = GradientChecker.h, prepare: () -> Void = {}
     )
@@ -53,12 +63,14 @@ enum GradientChecker {
         let (params, grads) = module.getParameters()
         prepare()
         let out = module.forward(input)
-        let r = random(out.shape, &rng)
+        let r = random(like: out, &rng)
         func loss() -> Double {
             prepare()
             let o = module.forward(input)
             var s = 0.0
-            for i in 0..<o.count { s += Double(o.data[i]) * Double(r.data[i]) }
+            for (ol, rl) in zip(leaves(o), leaves(r)) {
+                for i in 0..<ol.count { s += Double(ol.data[i]) * Double(rl.data[i]) }
+            }
             return s
         }
         module.zeroGradParameters()
@@ -87,7 +99,14 @@ enum GradientChecker {
             }
             return (what, worst, worstIndex)
         }
-        var result = [compare(input, gIn, "input")]
+        let xs = leaves(input)
+        let gs = leaves(gIn)
+        guard xs.count == gs.count, zip(xs, gs).allSatisfy({ $0.shape == $1.shape }) else {
+            return [("input (gradInput's structure differs from the input's)", .infinity, 0)]
+        }
+        var result = zip(xs, gs).enumerated().map { k, pair in
+            compare(pair.0, pair.1, xs.count == 1 ? "input" : "input element \(k + 1)")
+        }
         if params.count > 0 { result.append(compare(params, gParams, "parameter")) }
         return result
     }

@@ -2,23 +2,7 @@ import Foundation
 
 /// `nn.Sequential`: modules applied in order; backward runs the chain rule in reverse,
 /// handing each module the input it saw in the forward pass.
-public final class Sequential: Module {
-    public private(set) var modules: [Module] = []
-
-    public init(_ modules: [Module] = []) {
-        self.modules = modules
-        super.init()
-    }
-
-    @discardableResult
-    public func add(_ module: Module) -> Sequential {
-        modules.append(module)
-        return self
-    }
-    public func get(_ index: Int) -> Module { modules[index] }
-    public var size: Int { modules.count }
-    public override var children: [Module] { modules }
-
+public final class Sequential: Container {
     private func inputOf(_ i: Int, _ input: Tensor) -> Tensor { i == 0 ? input : modules[i - 1].output }
 
     public override func updateOutput(_ input: Tensor) -> Tensor {
@@ -37,10 +21,6 @@ public final class Sequential: Module {
         return gradInput
     }
 
-    public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {
-        accGradParameters(input, gradOutput, scale: scale) { _ in }
-    }
-
     public override func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float, done: (Module) -> Void)
     {
         var g = gradOutput
@@ -49,19 +29,6 @@ public final class Sequential: Module {
             g = modules[i].gradInput
         }
     }
-
-    public override func parameters() -> (params: [Tensor], grads: [Tensor]) {
-        var ps: [Tensor] = []
-        var gs: [Tensor] = []
-        for m in modules {
-            let (p, g) = m.parameters()
-            ps += p
-            gs += g
-        }
-        return (ps, gs)
-    }
-    public override func buffers() -> [Tensor] { modules.flatMap { $0.buffers() } }
-    public override func reset(_ rng: inout RandomGenerator) { for m in modules { m.reset(&rng) } }
 
     public override var description: String {
         let arrows = (1...max(1, modules.count)).map { "(\($0))" }.joined(separator: " -> ")

@@ -72,6 +72,16 @@ public struct Shape: Equatable, Hashable, Sendable, CustomStringConvertible, Exp
         for i in 0..<rank { s[i + 1] = self[i] }
         return s
     }
+    /// The elements as `outer` blocks of `size(d)` rows of `inner` values each, for copies along dimension `d`
+    /// (0-based): outer = the product of the sizes before d, inner = the product of those after it.
+    public func blocks(around d: Int) -> (outer: Int, inner: Int) {
+        precondition(d >= 0 && d < rank, "Shape: dimension \(d + 1) is outside \(self)")
+        var outer = 1
+        var inner = 1
+        for i in 0..<d { outer *= self[i] }
+        for i in (d + 1)..<rank { inner *= self[i] }
+        return (outer, inner)
+    }
     /// Torch's way of printing sizes: `32x3x48x48`.
     public var description: String { rank == 0 ? "[]" : dims.map(String.init).joined(separator: "x") }
 }

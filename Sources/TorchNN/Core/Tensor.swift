@@ -11,6 +11,10 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public private(set) var shape: Shape
     /// A view into storage it does not own may not grow.
     private var isView: Bool
+    /// The elements of a table: Torch's Lua table of tensors, which `ConcatTable` and `ParallelTable` output and
+    /// `JoinTable`, `CAddTable`, `SelectTable` and `ParallelTable` take (elements may be tables). nil for a tensor.
+    /// A table has no values of its own (shape [0]).
+    public var table: [Tensor]?
 
     public init() {
         storage = TensorStorage(capacity: 0)
@@ -32,6 +36,11 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     public convenience init(_ shape: Shape, repeating value: Float) {
         self.init(shape)
         fill(value)
+    }
+    /// A table of `elements`.
+    public convenience init(table elements: [Tensor]) {
+        self.init()
+        table = elements
     }
     /// A view of `count(shape)` elements of `storage` starting at `offset`.
     public init(viewOf storage: TensorStorage, offset: Int, shape: Shape) {
@@ -95,6 +104,9 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
         data.update(from: other.data, count: count)
     }
     public func clone() -> Tensor {
+        if let table {
+            return Tensor(table: table.map { $0.clone() })
+        }
         let t = Tensor(shape)
         t.copy(from: self)
         return t
@@ -121,6 +133,9 @@ public final class Tensor: @unchecked Sendable, CustomStringConvertible {
     }
 
     public var description: String {
+        if let table {
+            return "{" + table.enumerated().map { "\($0.offset + 1): \($0.element)" }.joined(separator: ", ") + "}"
+        }
         let head = array.prefix(8).map { String(format: "%.4f", $0) }.joined(separator: " ")
         return "[torch.FloatTensor of size \(shape)] \(head)\(count > 8 ? " …" : "")"
     }

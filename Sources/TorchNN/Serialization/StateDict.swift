@@ -1,5 +1,6 @@
 /// A model's tensors under the names and layouts of the equivalent PyTorch module: vgg models'
-/// two top-level Sequentials are `features` and `classifier`, deeper modules are numbered by position
+/// two top-level Sequentials are `features` and `classifier`, deeper modules (also the branches of a ConcatTable or
+/// ParallelTable) are numbered by position
 /// (`features.0.weight` as out×in×kH×kW, Linear weight out×in, BatchNorm `weight`, `bias`,
 /// `running_mean`, `running_var` and an I64 `num_batches_tracked`), so PyTorch's `load_state_dict` takes them.
 public enum StateDict {
@@ -15,7 +16,7 @@ public enum StateDict {
         let named = top.count == 2 && top.allSatisfy { $0 is Sequential }
         var out: [Item] = []
         func visit(_ m: Module, _ prefix: String) {
-            if let s = m as? Sequential {
+            if let s = m as? Container {
                 for (i, c) in s.modules.enumerated() {
                     visit(c, prefix + (named && s === model ? ["features", "classifier"][i] : "\(i)") + ".")
                 }
