@@ -12,7 +12,8 @@ training mode with Dropout switched to evaluation (its mask is then the identity
 
 Run by hand where torch is installed (../shared/peer/README.md says how); it needs torch, numpy and safetensors:
 
-    python3 tools/make_fixtures.py            # rewrites every fixture
+    python3 tools/make_fixtures.py                        # rewrites every fixture
+    python3 tools/make_fixtures.py spatial_transformer    # only that group (the names of GROUPS)
 """
 import json
 import math
@@ -216,16 +217,41 @@ def vgg_fixture():
          **tensors)
 
 
+def spatial_transformer():
+    """affine_grid + grid_sample (bilinear, zeros padding, align_corners=False) from stnbhwd-style parameters
+    (angle, scale, tx, ty), with points inside, at and past the image's border; its own random stream."""
+    global rng
+    rng = np.random.default_rng(20261201)
+    n, c, h, w, oh, ow = 3, 2, 5, 6, 4, 7
+    params = f32((n, 4), 0.3)
+    params[:, 1] += 1.0
+    params[2, 1] = 1.6  # zoomed out: a third of the points fall past the border
+    params = params.clone().requires_grad_(True)
+    a, s, tx, ty = params[:, 0], params[:, 1], params[:, 2], params[:, 3]
+    theta = torch.stack([torch.stack([s * torch.cos(a), -s * torch.sin(a), s * (tx * torch.cos(a) - ty * torch.sin(a))], 1),
+                         torch.stack([s * torch.sin(a), s * torch.cos(a), s * (tx * torch.sin(a) + ty * torch.cos(a))], 1)], 1)
+    theta.retain_grad()
+    grid = F.affine_grid(theta, (n, c, oh, ow), align_corners=False)
+    grid.retain_grad()
+    image = f32((n, c, h, w)).requires_grad_(True)
+    out = F.grid_sample(image, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    g = f32(tuple(out.shape))
+    out.backward(g)
+    save("spatial_transformer", dict(height=oh, width=ow, align_corners=False, padding_mode="zeros"),
+         params=params.detach(), theta=theta.detach(), grid=grid.detach(), image=image.detach(), output=out.detach(),
+         grad_output=g, grad_image=image.grad, grad_grid=grid.grad, grad_theta=theta.grad, grad_params=params.grad)
+
+
+GROUPS = [convolutions, linear, batch_norms, poolings, activations, criterions, vgg_fixture, spatial_transformer]
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     torch.set_num_threads(1)
-    convolutions()
-    linear()
-    batch_norms()
-    poolings()
-    activations()
-    criterions()
-    vgg_fixture()
+    chosen = sys.argv[1:] or [group.__name__ for group in GROUPS]
+    for group in GROUPS:
+        if group.__name__ in chosen:
+            group()
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(f"{len(os.listdir(OUT))} fixtures, {total / 1e6:.2f} MB")
     if total > 2_000_000:

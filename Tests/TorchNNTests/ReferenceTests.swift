@@ -144,6 +144,44 @@ final class ReferenceTests: XCTestCase {
         }
     }
 
+    /// stnbhwd-style parameters → AffineTransformMatrixGenerator → AffineGridGenerator → BilinearSampler against
+    /// PyTorch's affine_grid and grid_sample (bilinear, zeros padding, align_corners=False), one sample zoomed out so
+    /// that points fall at and past the border: each stage's output and gradient, then the stages composed with
+    /// table modules, {image, parameters} → samples.
+    func testSpatialTransformerMatchesPyTorch() throws {
+        let f = try Fixture("spatial_transformer")
+        let (params, image, gradOutput) = (try f.tensor("params"), try f.tensor("image"), try f.tensor("grad_output"))
+        let matrices = AffineTransformMatrixGenerator()
+        let grids = AffineGridGenerator(f.int("height"), f.int("width"))
+        let sampler = BilinearSampler()
+        let theta = matrices.forward(params)
+        assertClose(theta, try f.tensor("theta"), "theta")
+        let grid = grids.forward(theta)
+        assertClose(grid, try f.tensor("grid"), "grid")
+        let pair = Tensor(table: [image, grid])
+        assertClose(sampler.forward(pair), try f.tensor("output"), "samples")
+        let g = sampler.backward(pair, gradOutput)
+        assertClose(g.table![0], try f.tensor("grad_image"), "dLoss/dimage")
+        assertClose(g.table![1], try f.tensor("grad_grid"), "dLoss/dgrid")
+        let gTheta = grids.backward(theta, g.table![1])
+        assertClose(gTheta, try f.tensor("grad_theta"), "dLoss/dtheta")
+        assertClose(matrices.backward(params, gTheta), try f.tensor("grad_params"), "dLoss/dparameters")
+
+        let composed = Sequential()
+            .add(
+                ParallelTable().add(Identity())
+                    .add(
+                        Sequential().add(AffineTransformMatrixGenerator())
+                            .add(AffineGridGenerator(f.int("height"), f.int("width"))))
+            )
+            .add(BilinearSampler())
+        let input = Tensor(table: [image, params])
+        assertClose(composed.forward(input), try f.tensor("output"), "composed samples")
+        let gIn = composed.backward(input, gradOutput)
+        assertClose(gIn.table![0], try f.tensor("grad_image"), "composed dLoss/dimage")
+        assertClose(gIn.table![1], try f.tensor("grad_params"), "composed dLoss/dparameters")
+    }
+
     func testActivations() throws {
         let cases: [(name: String, module: Module)] = [
             ("relu", ReLU()), ("sigmoid", Sigmoid()), ("tanh", Tanh()), ("softmax", SoftMax()),

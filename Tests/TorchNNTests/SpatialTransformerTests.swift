@@ -1,0 +1,93 @@
+import XCTest
+
+@testable import TorchNN
+
+/// Gradient checks of the spatial transformer modules (with sampling points inside, at and past the image's border)
+/// and the identity start of `SpatialTransformer`; `ReferenceTests` compares them with PyTorch.
+final class SpatialTransformerTests: XCTestCase {
+    private let seed: UInt64 = 1521
+
+    /// An N×oH×oW×2 grid in [−1.4, 1.4] whose points lie at least 0.1 pixel from pixel centres along each axis
+    /// (bilinear sampling has a kink there that finite differences would step over), with points exactly on the
+    /// border (±1) and past it.
+    func grid(_ n: Int, _ oH: Int, _ oW: Int, image h: Int, _ w: Int, _ rng: inout RandomGenerator) -> Tensor {
+        let g = Tensor(Shape(n, oH, oW, 2))
+        for i in 0..<g.count {
+            let size = Float(i % 2 == 0 ? w : h)
+            var v = rng.uniform(-1.4, 1.4)
+            let pixel = ((v + 1) * size - 1) / 2
+            let frac = pixel - pixel.rounded(.down)
+            if frac < 0.1 || frac > 0.9 { v += 0.4 / size }
+            g.data[i] = v
+        }
+        g.data[0] = -1
+        g.data[3] = 1
+        g.data[4] = 1.9
+        return g
+    }
+
+    func testAffineGridGeneratorGradient() {
+        var rng = RandomGenerator(seed: seed)
+        GradientChecker.check(
+            AffineGridGenerator(3, 5), input: GradientChecker.random(Shape(2, 2, 3), &rng), seed: seed)
+    }
+
+    func testAffineTransformMatrixGeneratorGradients() {
+        var rng = RandomGenerator(seed: seed + 1)
+        for (r, s, t) in [(true, true, true), (true, false, false), (false, true, false), (false, false, true)] {
+            let m = AffineTransformMatrixGenerator(rotation: r, scale: s, translation: t)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(3, m.parameterCount), &rng), seed: seed)
+        }
+        let identity = AffineTransformMatrixGenerator()
+        let theta = identity.forward(Tensor(Shape(1, 4), values: identity.identityParameters))
+        XCTAssertEqual(theta.array, [1, 0, 0, 0, 1, 0])
+    }
+
+    func testBilinearSamplerGradientsInsideAtAndPastTheBorder() {
+        var rng = RandomGenerator(seed: seed + 2)
+        let image = GradientChecker.random(Shape(2, 3, 4, 5), &rng)
+        let input = Tensor(table: [image, grid(2, 3, 4, image: 4, 5, &rng)])
+        GradientChecker.check(BilinearSampler(), input: input, seed: seed)
+        // A point past the border reads zeros and gets no gradient.
+        let sampler = BilinearSampler()
+        let out = sampler.forward(input)
+        for c in 0..<3 { XCTAssertEqual(out.data[c * 12 + 2], 0) }
+        let g = sampler.backward(input, GradientChecker.random(out.shape, &rng))
+        XCTAssertEqual(g.table![1].data[4], 0)
+        XCTAssertEqual(g.table![1].data[5], 0)
+    }
+
+    /// The head outputs that translate along x and y.
+    func identityTranslation(_ transform: SpatialTransformer.Transform) -> (x: Int, y: Int) {
+        if case .affine = transform { return (2, 5) }
+        return (2, 3)
+    }
+
+    /// A new transformer passes the image through: the head starts at the identity transform.
+    func testNewTransformerIsTheIdentityAndItsGradientsCheck() throws {
+        var rng = RandomGenerator(seed: seed + 3)
+        for transform in [SpatialTransformer.Transform.affine, .parts(rotation: true, scale: true, translation: true)] {
+            let localisation = Sequential()
+                .add(SpatialConvolution(2, 3, 3, 3, 2, 2, rng: &rng))
+                .add(Tanh())
+                .add(View(3 * 2 * 3).setNumInputDims(3))
+            let stn = SpatialTransformer.make(
+                localisation: localisation, features: 18, height: 5, width: 7, transform: transform, rng: &rng)
+            let x = GradientChecker.random(Shape(2, 2, 5, 7), &rng)
+            let y = stn.forward(x)
+            XCTAssertEqual(y.shape, x.shape)
+            for i in 0..<x.count { XCTAssertEqual(y.data[i], x.data[i], accuracy: 1e-5) }
+            // The identity puts every point on a pixel centre, where bilinear sampling has a kink: move the points
+            // half a pixel (the head's translation) and let the head's weights vary them a little.
+            let head = try XCTUnwrap((stn.get(0).children[1] as? Sequential)?.get(1) as? Linear)
+            for i in 0..<head.weight.count { head.weight.data[i] = rng.uniform(-0.02, 0.02) }
+            let (tx, ty) = identityTranslation(transform)
+            head.bias.data[tx] += 1 / 7
+            head.bias.data[ty] += 1 / 5
+            // The localisation's gradients reach the loss through the head's small weights, so float32 rounding of
+            // the loss needs a larger step than the default (measured: the worst errors shrink as the step grows
+            // from 1e-4 to 1e-2, as rounding noise does, where a wrong gradient would not).
+            GradientChecker.check(stn, input: x, seed: seed, h: 1e-2)
+        }
+    }
+}
