@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Checks our exported vgg_small against its PyTorch twin.
+"""Checks our exported model against its PyTorch twin.
 
-Builds the PyTorch twin of vgg_small, loads our export with load_state_dict (strict), runs it on the
+Builds the PyTorch twin of the model the export's metadata names (vgg_small, vgg_small_dropout or vgg_small_stn),
+loads our export with load_state_dict (strict), runs it on the
 inputs our `gtsrb-dist eval --dump` wrote, and compares its log-probabilities with ours:
 max abs difference <= 1e-4 and identical predicted classes. Needs torch and safetensors (optional
 dependencies); without them it says so and exits 0.
@@ -15,6 +16,8 @@ import sys
 try:
     import torch
     import torch.nn as nn
+    import torch.nn.functional as F
+    from safetensors import safe_open
     from safetensors.torch import load_file
 except ImportError as e:  # optional dependencies
     print(f"compare_pytorch: skipped ({e})")
@@ -22,15 +25,16 @@ except ImportError as e:  # optional dependencies
 
 
 class VGGSmall(nn.Module):
-    """The seed's models/vgg_small.lua in PyTorch (3x48x48 -> 43 log-probabilities)."""
+    """The seed's models/vgg_small.lua in PyTorch (3x48x48 -> 43 log-probabilities); stage_dropout: Dropout(0.2)
+    after every pooling (vgg_small_dropout)."""
 
-    def __init__(self, classes=43):
+    def __init__(self, classes=43, stage_dropout=False):
         super().__init__()
-        def cbr(cin, cout):
-            return [nn.Conv2d(cin, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU()]
-        self.features = nn.Sequential(*cbr(3, 32), *cbr(32, 32), nn.MaxPool2d(2, 2),
-                                      *cbr(32, 64), *cbr(64, 64), nn.MaxPool2d(2, 2),
-                                      *cbr(64, 128), *cbr(128, 128), nn.MaxPool2d(2, 2))
+        def stage(cin, cout):
+            layers = [nn.Conv2d(cin, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU(),
+                      nn.Conv2d(cout, cout, 3, 1, 1), nn.BatchNorm2d(cout), nn.ReLU(), nn.MaxPool2d(2, 2)]
+            return layers + ([nn.Dropout(0.2)] if stage_dropout else [])
+        self.features = nn.Sequential(*stage(3, 32), *stage(32, 64), *stage(64, 128))
         self.classifier = nn.Sequential(nn.Flatten(), nn.Linear(4608, 512), nn.ReLU(), nn.BatchNorm1d(512, eps=1e-3),
                                         nn.Dropout(0.5), nn.Linear(512, classes), nn.LogSoftmax(dim=1))
 
@@ -38,8 +42,60 @@ class VGGSmall(nn.Module):
         return self.classifier(self.features(x))
 
 
+class ConcatTable(nn.ModuleList):
+    """Torch's nn.ConcatTable: every branch applied to the same input; the list of their outputs."""
+
+    def forward(self, x):
+        return [m(x) for m in self]
+
+
+class AffineTransformMatrixGenerator(nn.Module):
+    """stnbhwd's rotation, scale, translation -> Nx2x3: R(a) S(s) T(tx, ty), as the engine's."""
+
+    def forward(self, p):
+        a, s, tx, ty = p[:, 0], p[:, 1], p[:, 2], p[:, 3]
+        c, sn = torch.cos(a), torch.sin(a)
+        return torch.stack([torch.stack([s * c, -s * sn, s * (tx * c - ty * sn)], 1),
+                            torch.stack([s * sn, s * c, s * (tx * sn + ty * c)], 1)], 1)
+
+
+class AffineGridGenerator(nn.Module):
+    def __init__(self, height, width):
+        super().__init__()
+        self.height, self.width = height, width
+
+    def forward(self, theta):
+        return F.affine_grid(theta, (theta.shape[0], 1, self.height, self.width), align_corners=False)
+
+
+class BilinearSampler(nn.Module):
+    def forward(self, pair):
+        return F.grid_sample(pair[0], pair[1], mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def vgg_small_stn(classes=43):
+    """VGGSmallSTN: a spatial transformer (rotation, scale, translation) in front of vgg_small; the engine numbers
+    the top-level modules, so the twin is a plain Sequential of the same nesting."""
+    localisation = nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(3, 20, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+                                 nn.Conv2d(20, 20, 5), nn.ReLU(), nn.Flatten(), nn.Linear(720, 50), nn.ReLU())
+    grid = nn.Sequential(localisation, nn.Linear(50, 4), AffineTransformMatrixGenerator(), AffineGridGenerator(48, 48))
+    stn = nn.Sequential(ConcatTable([nn.Identity(), grid]), BilinearSampler())
+    vgg = VGGSmall(classes)
+    return nn.Sequential(stn, vgg.features, vgg.classifier)
+
+
+def twin(weights):
+    with safe_open(weights, "pt") as f:
+        name = (f.metadata() or {}).get("model", "vgg_small")
+    if name in ("vgg_small", "vgg_small_dropout"):
+        return name, VGGSmall(stage_dropout=name == "vgg_small_dropout")
+    if name == "vgg_small_stn":
+        return name, vgg_small_stn()
+    sys.exit(f"compare_pytorch: no PyTorch twin of model {name}")
+
+
 def main(weights, dump):
-    model = VGGSmall()
+    name, model = twin(weights)
     model.load_state_dict(load_file(weights), strict=True)
     model.eval()
     d = load_file(dump)
@@ -47,7 +103,7 @@ def main(weights, dump):
         ours, theirs = d["log_probs"], model(d["inputs"])
     diff = (ours - theirs).abs().max().item()
     same = bool((ours.argmax(1) == theirs.argmax(1)).all())
-    print(f"compare_pytorch: {d['inputs'].shape[0]} images, max |log-prob difference| {diff:.2e}, identical classes: {same}")
+    print(f"compare_pytorch: {name}, {d['inputs'].shape[0]} images, max |log-prob difference| {diff:.2e}, identical classes: {same}")
     return 0 if diff <= 1e-4 and same else 1
 
 

@@ -26,6 +26,21 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(a.getBuffers().array, b.getBuffers().array)
     }
 
+    /// vgg_small_stn's names number the transformer's branches as a PyTorch Sequential of the same nesting does
+    /// (tools/compare_pytorch.py's twin), and its export loads back.
+    func testRoundTripOfATransformerModel() throws {
+        let a = ModelRegistry.make(.vggSmallSTN, seed: 3)
+        let b = ModelRegistry.make(.vggSmallSTN, seed: 4)
+        let (tensors, _) = try SafeTensors.decode(try SafeTensors.encode(StateDict.export(a), metadata: [:]), path: "m")
+        XCTAssertEqual(tensors["0.0.1.0.1.weight"]?.shape, [20, 3, 5, 5])
+        XCTAssertEqual(tensors["0.0.1.1.weight"]?.shape, [4, 50])
+        XCTAssertEqual(tensors["0.0.1.1.bias"]?.floats, [0, 1, 0, 0])
+        XCTAssertEqual(tensors["1.0.weight"]?.shape, [32, 3, 3, 3])
+        XCTAssertEqual(tensors["2.1.weight"]?.shape, [512, 4608])
+        try StateDict.load(b, from: tensors, source: "m")
+        XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)
+    }
+
     func testReadsAFileWrittenByPythonSafetensors() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "Fixtures/python_written.safetensors"

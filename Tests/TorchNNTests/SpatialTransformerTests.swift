@@ -90,4 +90,22 @@ final class SpatialTransformerTests: XCTestCase {
             GradientChecker.check(stn, input: x, seed: seed, h: 1e-2)
         }
     }
+
+    /// A new vgg_small_stn computes what vgg_small computes with the same weights: its transformer starts at the
+    /// identity and samples every pixel at its centre.
+    func testNewVGGSmallSTNComputesVGGSmall() {
+        let stn = ModelRegistry.make(.vggSmallSTN, seed: 5, classes: 7)
+        let vgg = ModelRegistry.make(.vggSmall, seed: 6, classes: 7)
+        let (stnParams, _) = stn.getParameters()
+        let (vggParams, _) = vgg.getParameters()
+        let offset = stnParams.count - vggParams.count
+        vggParams.data.update(from: stnParams.data + offset, count: vggParams.count)
+        stn.evaluate()
+        vgg.evaluate()
+        var rng = RandomGenerator(seed: seed + 4)
+        let x = GradientChecker.random(Shape(2, 3, 48, 48), &rng)
+        let a = stn.forward(x).array
+        let b = vgg.forward(x).array
+        for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: 1e-4) }
+    }
 }

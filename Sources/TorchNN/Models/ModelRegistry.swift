@@ -4,13 +4,15 @@ public enum ModelName: String, CaseIterable, Codable, Sendable {
     case vggSmall = "vgg_small"
     /// vgg_small with Dropout(0.2) after every pooling stage (the tutorial text's variant).
     case vggSmallDropout = "vgg_small_dropout"
+    /// vgg_small behind a spatial transformer (rotation, scale, translation) on its input (`VGGSmallSTN`).
+    case vggSmallSTN = "vgg_small_stn"
     /// A small convolutional net without BatchNorm or Dropout (`PlainConvNet`).
     case convnet
     /// The tutorial's 100 → 10 multilayer perceptron (`TutorialMLP`); not an image model.
     case mlp
 
     /// The models that take 3×48×48 GTSRB images.
-    public static let imageModels: [ModelName] = [.vggSmall, .vggSmallDropout, .convnet]
+    public static let imageModels: [ModelName] = [.vggSmall, .vggSmallDropout, .vggSmallSTN, .convnet]
 
     /// The input one sample takes: (channels, height, width), or (features, 1, 1).
     public var inputShape: (c: Int, h: Int, w: Int) {
@@ -28,6 +30,8 @@ public enum ModelRegistry {
             return VGGSmall.make(classes: classes, stageDropout: nil, rng: &rng)
         case .vggSmallDropout:
             return VGGSmall.make(classes: classes, stageDropout: 0.2, rng: &rng)
+        case .vggSmallSTN:
+            return VGGSmallSTN.make(classes: classes, rng: &rng)
         case .convnet:
             return PlainConvNet.make(classes: classes, rng: &rng)
         case .mlp:
