@@ -2,7 +2,7 @@
 """Predicts data-parallel training throughput on 2-64 hosts at 1/10/100 Gb/s from `gtsrb-dist bench` RESULT lines.
 
     bench/scaling_model.py [FILE ...] [--hosts 2,4,8,16,32,64] [--rates 1,10,100] [--host-img-s X]
-                           [--latency-us A]
+                           [--latency-us A] [--efficiency E]
 
 FILE holds RESULT lines or their JSON (bench/shaped_links.sh writes them with the link's rate as "link":
 "unlimited", "10gbit", "1gbit"); standard input when none is given. A host is one rank of the measured runs
@@ -14,7 +14,8 @@ The model, per step and per host, for a gradient of S bytes in B buckets on N ho
     ring      = 2 (N-1)/N x S x 8 / (R x e)  +  B x 2 (N-1) x a
     exposed   = max(floor, ring - f x window)
     img/s     = N x per-host batch / (compute + exposed)
-e: the share of a shaped link's rate the allreduce achieves (measured: allreduce_alone_ms on a shaped link);
+e: the share of a shaped link's rate the allreduce achieves (measured: allreduce_alone_ms on the slowest shaped
+link; --efficiency replaces it);
 a: the latency of one ring step (half a one-value allreduce between 2 hosts, measured; --latency-us replaces it);
 window: backward compute with buckets in flight (overlap_window_ms); f: the share of the window that did hide
 transfer on the slowest measured link; floor: the exposed transfer on the fastest link (16-bit conversion,
@@ -55,7 +56,7 @@ def median(rows, key):
 class Model:
     """The fitted model of one --allreduce-dtype's runs."""
 
-    def __init__(self, rows, host_img_s, latency_us):
+    def __init__(self, rows, host_img_s, latency_us, efficiency):
         by_link = {}
         for r in rows:
             by_link.setdefault(r.get("link", "unknown"), []).append(r)
@@ -83,6 +84,8 @@ class Model:
             wire = self.ring_bytes(self.ranks) * 8
             seconds = median(slowest, "allreduce_alone_ms") / 1000
             self.efficiency = wire / seconds / link_bits_per_s(self.slowest)
+        if efficiency:
+            self.efficiency = efficiency
         exposed = statistics.median(r["step_ms"] * r["allreduce_transfer_share"] for r in slowest)
         hidden = max(0.0, median(slowest, "allreduce_alone_ms") - exposed)
         self.hidden_share = min(1.0, hidden / self.window_ms) if self.window_ms > 0 else 0.0
@@ -140,15 +143,20 @@ def predict(model, dtype, hosts, rates):
         ring = model.ring_ms(n, r * 1e9)
         latency = model.latency_ms(n)
         bandwidth = ring - latency
-        if ring <= hide + model.floor_ms:
-            limit = (f"compute: the {ring:.1f} ms ring allreduce hides behind the {hide:.0f} ms of backward that "
-                     f"overlaps it, so hosts add throughput linearly")
+        beyond = max(0.0, ring - hide)
+        parts = (f"the ring allreduce takes {ring:.1f} ms ({bandwidth:.1f} ms moving {model.ring_bytes(n) / 1e6:.1f} MB, "
+                 f"{latency:.1f} ms of latency: {model.buckets:g} buckets x 2({n}-1) steps x "
+                 f"{1000 * model.alpha_ms:.0f} us)")
+        if beyond <= 0.05 * model.compute_ms:
+            share = model.img_s(n, ring) / (n * model.shard * 1000 / model.compute_ms)
+            limit = (f"compute: {parts}, and the {hide:.0f} ms of backward that overlaps it hides all but "
+                     f"{beyond:.1f} ms, so throughput grows with the hosts at {100 * share:.0f} % of compute alone "
+                     f"(what is lost is the {model.floor_ms:.0f} ms per step that never overlaps)")
         elif latency > bandwidth:
-            limit = (f"latency: {model.buckets:g} buckets x 2({n}-1) ring steps x {1000 * model.alpha_ms:.0f} us "
-                     f"= {latency:.0f} ms outweigh the {bandwidth:.1f} ms of data; fewer, larger buckets help")
+            limit = f"latency: {parts}; fewer, larger buckets (--bucket-mb) cut it"
         else:
-            limit = (f"bandwidth: each host sends {model.ring_bytes(n) / 1e6:.1f} MB per step ({bandwidth:.0f} ms), "
-                     f"of which backward hides {hide:.0f} ms, against {model.compute_ms:.0f} ms of compute")
+            limit = (f"bandwidth: {parts}, of which backward hides {hide:.0f} ms; the other {beyond:.0f} ms add to "
+                     f"{model.compute_ms:.0f} ms of compute per step. 16-bit gradients halve the bytes")
         print(f"- {r:g} Gb/s: {limit}.")
 
 
@@ -159,6 +167,8 @@ def main():
     p.add_argument("--rates", default="1,10,100", help="link rates in Gb/s")
     p.add_argument("--host-img-s", type=float, help="compute rate of one host, images/s (default: measured)")
     p.add_argument("--latency-us", type=float, help="latency of one ring step in us (default: measured)")
+    p.add_argument("--efficiency", type=float,
+                   help="share of the link rate the allreduce achieves, 0-1 (default: measured on the slowest link)")
     a = p.parse_args()
     rows = [r for r in read_rows(a.files) if r.get("ranks", 1) > 1 and "allreduce_alone_ms" in r]
     if not rows:
@@ -166,7 +176,7 @@ def main():
     hosts = [int(h) for h in a.hosts.split(",")]
     rates = [float(r) for r in a.rates.split(",")]
     for dtype in dict.fromkeys(r["allreduce_dtype"] for r in rows):
-        model = Model([r for r in rows if r["allreduce_dtype"] == dtype], a.host_img_s, a.latency_us)
+        model = Model([r for r in rows if r["allreduce_dtype"] == dtype], a.host_img_s, a.latency_us, a.efficiency)
         print(f"## {dtype}: gradient {model.gradient_mb:.1f} MB in {model.buckets:g} buckets; compute "
               f"{model.compute_ms:.0f} ms per step of {model.shard:g} images; backward window {model.window_ms:.0f} ms"
               f", of which {100 * model.hidden_share:.0f} % hid transfer; exposed floor {model.floor_ms:.1f} ms; "
