@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Checks our exported model against its PyTorch twin.
 
-Builds the PyTorch twin of the model the export's metadata names (vgg_small, vgg_small_dropout or vgg_small_stn),
+Builds the PyTorch twin of the model the export's metadata names (vgg_small, vgg_small_dropout, vgg_small_stn or resnet14),
 loads our export with load_state_dict (strict), runs it on the
 inputs our `gtsrb-dist eval --dump` wrote, and compares its log-probabilities with ours:
 max abs difference <= 1e-4 and identical predicted classes. Needs torch and safetensors (optional
@@ -84,6 +84,25 @@ def vgg_small_stn(classes=43):
     return nn.Sequential(stn, vgg.features, vgg.classifier)
 
 
+class CAddTable(nn.Module):
+    def forward(self, xs):
+        return sum(xs[1:], xs[0])
+
+
+def resnet14(classes=43):
+    """ResNet14: basic blocks as Sequential(ConcatTable([residual, shortcut]), CAddTable, ReLU), numbered as ours."""
+    def block(planes, width, stride):
+        residual = nn.Sequential(nn.Conv2d(planes, width, 3, stride, 1), nn.BatchNorm2d(width), nn.ReLU(),
+                                 nn.Conv2d(width, width, 3, 1, 1), nn.BatchNorm2d(width))
+        shortcut = (nn.Identity() if planes == width and stride == 1 else
+                    nn.Sequential(nn.Conv2d(planes, width, 1, stride), nn.BatchNorm2d(width)))
+        return nn.Sequential(ConcatTable([residual, shortcut]), CAddTable(), nn.ReLU())
+    return nn.Sequential(nn.Conv2d(3, 32, 3, 1, 1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2, 2),
+                         block(32, 32, 1), block(32, 32, 1), block(32, 64, 2), block(64, 64, 1),
+                         block(64, 128, 2), block(128, 128, 1), nn.AvgPool2d(6, 6), nn.Flatten(),
+                         nn.Linear(128, classes), nn.LogSoftmax(dim=1))
+
+
 def twin(weights):
     with safe_open(weights, "pt") as f:
         name = (f.metadata() or {}).get("model", "vgg_small")
@@ -91,6 +110,8 @@ def twin(weights):
         return name, VGGSmall(stage_dropout=name == "vgg_small_dropout")
     if name == "vgg_small_stn":
         return name, vgg_small_stn()
+    if name == "resnet14":
+        return name, resnet14()
     sys.exit(f"compare_pytorch: no PyTorch twin of model {name}")
 
 

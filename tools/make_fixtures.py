@@ -242,7 +242,23 @@ def spatial_transformer():
          grad_output=g, grad_image=image.grad, grad_grid=grid.grad, grad_theta=theta.grad, grad_params=params.grad)
 
 
-GROUPS = [convolutions, linear, batch_norms, poolings, activations, criterions, vgg_fixture, spatial_transformer]
+def average_poolings():
+    """AvgPool2d (no padding, floor mode) at a global window, 2x2/s2 and an overlapping 3x2/s(1,2); its own random
+    stream."""
+    global rng
+    rng = np.random.default_rng(20261202)
+    cases = [
+        ("avgpool_6x6_global", 6, 6, 6, 6, (2, 3, 6, 6)),
+        ("avgpool_2x2_s2", 2, 2, 2, 2, (2, 2, 5, 6)),
+        ("avgpool_3x2_s1x2", 3, 2, 1, 2, (1, 3, 5, 7)),
+    ]
+    for name, kw, kh, dw, dh, shape in cases:
+        pool = nn.AvgPool2d((kh, kw), stride=(dh, dw))
+        layer_fixture(name, dict(kW=kw, kH=kh, dW=dw, dH=dh), pool, f32(shape))
+
+
+GROUPS = [convolutions, linear, batch_norms, poolings, activations, criterions, vgg_fixture, spatial_transformer,
+          average_poolings]
 
 
 def main():

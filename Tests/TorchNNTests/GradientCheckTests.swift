@@ -79,6 +79,16 @@ final class GradientCheckTests: XCTestCase {
             SpatialMaxPooling(2, 2, 2, 2), input: GradientChecker.distinct(Shape(2, 2, 4, 37), &rng), seed: seed)
     }
 
+    func testSpatialAveragePooling() {
+        var rng = RandomGenerator(seed: seed + 11)
+        for (kW, kH, dW, dH) in [(2, 2, 2, 2), (3, 2, 1, 2), (6, 7, 6, 7)] {
+            let m = SpatialAveragePooling(kW, kH, dW, dH)
+            GradientChecker.check(m, input: GradientChecker.random(Shape(2, 3, 7, 6), &rng), seed: seed)
+        }
+        GradientChecker.check(
+            SpatialAveragePooling(2, 3), input: GradientChecker.random(Shape(2, 4, 4), &rng), seed: seed)
+    }
+
     func testBatchNormalizationTrainingAndEvaluate() {
         var rng = RandomGenerator(seed: seed + 4)
         for affine in [true, false] {

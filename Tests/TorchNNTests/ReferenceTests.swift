@@ -182,6 +182,13 @@ final class ReferenceTests: XCTestCase {
         assertClose(gIn.table![1], try f.tensor("grad_params"), "composed dLoss/dparameters")
     }
 
+    func testSpatialAveragePooling() throws {
+        for name in ["avgpool_6x6_global", "avgpool_2x2_s2", "avgpool_3x2_s1x2"] {
+            let f = try Fixture(name)
+            try checkLayer(SpatialAveragePooling(f.int("kW"), f.int("kH"), f.int("dW"), f.int("dH")), f, name)
+        }
+    }
+
     func testActivations() throws {
         let cases: [(name: String, module: Module)] = [
             ("relu", ReLU()), ("sigmoid", Sigmoid()), ("tanh", Tanh()), ("softmax", SoftMax()),

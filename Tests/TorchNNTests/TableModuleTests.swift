@@ -224,4 +224,33 @@ final class TableModuleTests: XCTestCase {
         let second = step()
         XCTAssertEqual(step(), second)
     }
+
+    /// resnet14's blocks: the residual branch and the shortcut (identity, or a strided 1×1 projection) are summed;
+    /// gradient-checked with Tanh in place of the blocks' ReLUs (whose kinks finite differences step over).
+    func testResNetBlocksGradients() {
+        var rng = RandomGenerator(seed: seed + 6)
+        for (planes, width, stride) in [(3, 3, 1), (2, 4, 2)] {
+            let block = ResNet14.block(planes, width, stride, &rng)
+            for container in block.allModules.compactMap({ $0 as? Container }) {
+                container.modules = container.modules.map { $0 is ReLU ? Tanh() : $0 }
+            }
+            XCTAssertEqual(block.allModules.filter { $0 is ReLU }.count, 0)
+            GradientChecker.check(
+                block, input: GradientChecker.random(Shape(2, planes, 4, 4), &rng), seed: seed, h: 5e-3)
+            XCTAssertEqual(block.output.shape, Shape(2, width, 4 / stride, 4 / stride))
+        }
+        let net = ModelRegistry.make(.resnet14, seed: 1, classes: 43)
+        // Counted from the architecture: convolutions (with bias), BatchNorm weight and bias, the head.
+        func conv(_ i: Int, _ o: Int, _ k: Int) -> Int { i * o * k * k + o }
+        func block(_ i: Int, _ o: Int, projected: Bool) -> Int {
+            conv(i, o, 3) + conv(o, o, 3) + 4 * o + (projected ? conv(i, o, 1) + 2 * o : 0)
+        }
+        let expected =
+            conv(3, 32, 3) + 64 + 2 * block(32, 32, projected: false) + block(32, 64, projected: true)
+            + block(64, 64, projected: false) + block(64, 128, projected: true) + block(128, 128, projected: false)
+            + 128 * 43 + 43
+        XCTAssertEqual(expected, 701_995)
+        XCTAssertEqual(net.getParameters().params.count, expected)
+        XCTAssertEqual(net.forward(Tensor(Shape(2, 3, 48, 48))).shape, Shape(2, 43))
+    }
 }

@@ -6,13 +6,15 @@ public enum ModelName: String, CaseIterable, Codable, Sendable {
     case vggSmallDropout = "vgg_small_dropout"
     /// vgg_small behind a spatial transformer (rotation, scale, translation) on its input (`VGGSmallSTN`).
     case vggSmallSTN = "vgg_small_stn"
+    /// A small residual network: 14 layers with weights, 0.7 M parameters (`ResNet14`).
+    case resnet14
     /// A small convolutional net without BatchNorm or Dropout (`PlainConvNet`).
     case convnet
     /// The tutorial's 100 → 10 multilayer perceptron (`TutorialMLP`); not an image model.
     case mlp
 
     /// The models that take 3×48×48 GTSRB images.
-    public static let imageModels: [ModelName] = [.vggSmall, .vggSmallDropout, .vggSmallSTN, .convnet]
+    public static let imageModels: [ModelName] = [.vggSmall, .vggSmallDropout, .vggSmallSTN, .resnet14, .convnet]
 
     /// The input one sample takes: (channels, height, width), or (features, 1, 1).
     public var inputShape: (c: Int, h: Int, w: Int) {
@@ -32,6 +34,8 @@ public enum ModelRegistry {
             return VGGSmall.make(classes: classes, stageDropout: 0.2, rng: &rng)
         case .vggSmallSTN:
             return VGGSmallSTN.make(classes: classes, rng: &rng)
+        case .resnet14:
+            return ResNet14.make(classes: classes, rng: &rng)
         case .convnet:
             return PlainConvNet.make(classes: classes, rng: &rng)
         case .mlp:
