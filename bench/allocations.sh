@@ -3,7 +3,8 @@
 # and with 4 timed steps (same warm-up) and counts the blocks allocated inside the training step
 # (every stack through DataParallelReplica.step: forward, backward, allreduce, optimizer). Allocations
 # outside the step (start-up, evaluation, printing the result) are reported apart and do not count.
-#   bench/allocations.sh [THREADS]   (engine threads; default: the bench default, cores / ranks)
+#   bench/allocations.sh [THREADS] [MODEL]   (engine threads, default the bench default, cores / ranks;
+#                                            --model, default vgg_small; GTSRB_ALLOC_BATCH images per step, 8)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind is not installed (apt-get install valgrind)"; exit 1; }
@@ -11,11 +12,14 @@ command -v python3 >/dev/null || { echo "python3 is needed to read DHAT's output
 bin=.build/release/gtsrb-dist
 [ -x "$bin" ] || swift build -c release >/dev/null
 threads=()
-[ $# -ge 1 ] && threads=(--threads "$1")
+[ $# -ge 1 ] && [ -n "$1" ] && threads=(--threads "$1")
+model=(--model "${2:-vgg_small}")
+batch=${GTSRB_ALLOC_BATCH:-8}
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 for s in 2 4; do
   valgrind --tool=dhat --num-callers=64 --dhat-out-file="$out/s$s.json" \
-    "$bin" bench --steps "$s" --warmup 1 --batch-size 8 --eval-batch-size 8 "${threads[@]}" >"$out/s$s.log" 2>&1
+    "$bin" bench --steps "$s" --warmup 1 --batch-size "$batch" --eval-batch-size "$batch" "${threads[@]}" \
+    "${model[@]}" >"$out/s$s.log" 2>&1
 done
 python3 - "$out" <<'PY'
 import json, sys

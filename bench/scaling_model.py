@@ -144,7 +144,8 @@ def predict(model, dtype, hosts, rates):
         latency = model.latency_ms(n)
         bandwidth = ring - latency
         beyond = max(0.0, ring - hide)
-        parts = (f"the ring allreduce takes {ring:.1f} ms ({bandwidth:.1f} ms moving {model.ring_bytes(n) / 1e6:.1f} MB, "
+        moved = model.ring_bytes(n) / 1e6
+        parts = (f"the ring allreduce takes {ring:.1f} ms ({bandwidth:.1f} ms moving {moved:.1f} MB, "
                  f"{latency:.1f} ms of latency: {model.buckets:g} buckets x 2({n}-1) steps x "
                  f"{1000 * model.alpha_ms:.0f} us)")
         if beyond <= 0.05 * model.compute_ms:
