@@ -15,19 +15,11 @@ public final class SpatialAveragePooling: Module {
         super.init()
     }
 
-    private func dims(_ input: Tensor) -> (planes: Int, h: Int, w: Int, oH: Int, oW: Int) {
-        precondition(input.rank == 3 || input.rank == 4, "\(self): expected CxHxW or NxCxHxW input, got \(input.shape)")
-        let b = input.rank == 4
-        let planes = b ? input.size(0) * input.size(1) : input.size(0)
-        let h = input.size(b ? 2 : 1)
-        let w = input.size(b ? 3 : 2)
-        precondition(h >= kH && w >= kW, "\(self): input \(input.shape) is smaller than the window")
-        return (planes, h, w, (h - kH) / dH + 1, (w - kW) / dW + 1)
-    }
+    private var window: PoolingWindow { PoolingWindow(kW: kW, kH: kH, dW: dW, dH: dH, padW: 0, padH: 0) }
 
     public override func updateOutput(_ input: Tensor) -> Tensor {
-        let (planes, h, w, oH, oW) = dims(input)
-        output.resize(input.rank == 4 ? Shape(input.size(0), input.size(1), oH, oW) : Shape(input.size(0), oH, oW))
+        let (planes, h, w, oH, oW) = window.dims(input, for: self)
+        output.resize(window.outputShape(input, oH, oW))
         let scale = 1 / Float(kW * kH)
         for pl in 0..<planes {
             let src = input.data + pl * h * w
@@ -47,7 +39,7 @@ public final class SpatialAveragePooling: Module {
 
     /// Each input pixel gets gradOutput / (kW·kH) from every window it lies in.
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        let (planes, h, w, oH, oW) = dims(input)
+        let (planes, h, w, oH, oW) = window.dims(input, for: self)
         gradInput.resize(input.shape)
         gradInput.zero()
         let scale = 1 / Float(kW * kH)

@@ -18,20 +18,11 @@ public final class SpatialMaxPooling: Module {
         super.init()
     }
 
-    private func dims(_ input: Tensor) -> (planes: Int, h: Int, w: Int, oH: Int, oW: Int) {
-        precondition(input.rank == 3 || input.rank == 4, "\(self): expected CxHxW or NxCxHxW input, got \(input.shape)")
-        let b = input.rank == 4
-        let planes = b ? input.size(0) * input.size(1) : input.size(0)
-        let h = input.size(b ? 2 : 1)
-        let w = input.size(b ? 3 : 2)
-        precondition(
-            h + 2 * padH >= kH && w + 2 * padW >= kW, "\(self): input \(input.shape) is smaller than the window")
-        return (planes, h, w, (h + 2 * padH - kH) / dH + 1, (w + 2 * padW - kW) / dW + 1)
-    }
+    private var window: PoolingWindow { PoolingWindow(kW: kW, kH: kH, dW: dW, dH: dH, padW: padW, padH: padH) }
 
     public override func updateOutput(_ input: Tensor) -> Tensor {
-        let (planes, H, W, oH, oW) = dims(input)
-        output.resize(input.rank == 4 ? Shape(input.size(0), input.size(1), oH, oW) : Shape(input.size(0), oH, oW))
+        let (planes, H, W, oH, oW) = window.dims(input, for: self)
+        output.resize(window.outputShape(input, oH, oW))
         if indices.count < output.count { indices = [Int32](repeating: 0, count: output.count) }
         indices.withUnsafeMutableBufferPointer { idx in
             let args = (
@@ -135,7 +126,7 @@ public final class SpatialMaxPooling: Module {
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        let (planes, H, W, oH, oW) = dims(input)
+        let (planes, H, W, oH, oW) = window.dims(input, for: self)
         precondition(
             gradOutput.count == output.count,
             "\(self): gradOutput \(gradOutput.shape) does not match output \(output.shape)")
