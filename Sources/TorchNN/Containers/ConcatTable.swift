@@ -4,9 +4,7 @@
 /// the flat gradient vector still fills from its end (`accGradParameters(done:)`).
 public final class ConcatTable: Container {
     public override func updateOutput(_ input: Tensor) -> Tensor {
-        if output.table?.count != modules.count {
-            output = Tensor(table: modules.map { _ in Tensor() })
-        }
+        output.makeTable(count: modules.count)
         for (i, m) in modules.enumerated() {
             output.table![i] = m.updateOutput(input)
         }

@@ -5,9 +5,7 @@ public final class ParallelTable: Container {
     public override func updateOutput(_ input: Tensor) -> Tensor {
         let x = input.elements(for: self)
         precondition(x.count >= modules.count, "\(typeName): \(x.count) inputs for \(modules.count) modules")
-        if output.table?.count != modules.count {
-            output = Tensor(table: modules.map { _ in Tensor() })
-        }
+        output.makeTable(count: modules.count)
         for (i, m) in modules.enumerated() {
             output.table![i] = m.updateOutput(x[i])
         }
@@ -17,9 +15,7 @@ public final class ParallelTable: Container {
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let x = input.elements(for: self)
         let g = gradOutput.elements(for: self)
-        if gradInput.table?.count != modules.count {
-            gradInput = Tensor(table: modules.map { _ in Tensor() })
-        }
+        gradInput.makeTable(count: modules.count)
         for (i, m) in modules.enumerated() {
             gradInput.table![i] = m.updateGradInput(x[i], g[i])
         }

@@ -1,6 +1,6 @@
-/// Tables of tensors (Torch's Lua tables) as activations: the structure-following copy, sum and zero that table
-/// modules use to accumulate gradients where branches share an input. Each allocates only when this tensor does not
-/// yet have `other`'s structure and sizes (the first batch, or a larger one).
+/// Tables of tensors (Torch's Lua tables) as activations: the structure-following resize, copy, sum and zero that
+/// table modules use to accumulate gradients where branches share an input. Each allocates only when this tensor does
+/// not yet have `other`'s structure and sizes (the first batch, or a larger one).
 extension Tensor {
     /// The elements of a table input; stops with `module`'s name when the input is a tensor.
     func elements(for module: Module) -> [Tensor] {
@@ -8,26 +8,41 @@ extension Tensor {
         return table
     }
 
-    /// Gives this tensor `other`'s structure (a table with as many elements, recursively, or a tensor) and sizes.
-    func resizeAs(_ other: Tensor) {
+    /// Makes this tensor a table of `count` elements, keeping its elements when it already is one of that length.
+    func makeTable(count: Int) {
+        if table?.count != count {
+            table = (0..<count).map { _ in Tensor() }
+        }
+    }
+
+    /// Gives this tensor `other`'s structure (a table with as many elements, recursively, or a tensor) and calls
+    /// `leaf(mine, theirs)` on each pair of tensors.
+    private func follow(_ other: Tensor, _ leaf: (Tensor, Tensor) -> Void) {
         guard let elements = other.table else {
             table = nil
-            resize(other.shape)
+            leaf(self, other)
             return
         }
-        if table?.count != elements.count {
-            table = elements.map { _ in Tensor() }
-        }
-        for (mine, theirs) in zip(table!, elements) { mine.resizeAs(theirs) }
+        makeTable(count: elements.count)
+        for (mine, theirs) in zip(table!, elements) { mine.follow(theirs, leaf) }
     }
+
+    /// `other`'s structure and sizes.
+    func resizeAs(_ other: Tensor) { follow(other) { $0.resize($1.shape) } }
 
     /// `other`'s structure, sizes and values.
     func copyStructure(from other: Tensor) {
-        resizeAs(other)
-        if let elements = other.table {
-            for (mine, theirs) in zip(table!, elements) { mine.copyStructure(from: theirs) }
-        } else {
-            copy(from: other)
+        follow(other) { mine, theirs in
+            mine.resize(theirs.shape)
+            mine.copy(from: theirs)
+        }
+    }
+
+    /// `other`'s structure and sizes, all zeros.
+    func zeroStructure(like other: Tensor) {
+        follow(other) { mine, theirs in
+            mine.resize(theirs.shape)
+            mine.zero()
         }
     }
 
@@ -42,15 +57,5 @@ extension Tensor {
         let a = data
         let b = other.data
         for i in 0..<count { a[i] += b[i] }
-    }
-
-    /// `other`'s structure and sizes, all zeros.
-    func zeroStructure(like other: Tensor) {
-        resizeAs(other)
-        if let mine = table {
-            for (m, theirs) in zip(mine, other.table!) { m.zeroStructure(like: theirs) }
-        } else {
-            zero()
-        }
     }
 }

@@ -1,8 +1,8 @@
 /// vgg_small behind a spatial transformer on its 3×48×48 input, as Moodstocks' gtsrb.torch put one in front of
-/// its network: the localisation network (pool 2 → conv5×5(3→20) → ReLU → pool 2 → conv5×5(20→20) → ReLU →
-/// View(720) → Linear(720, 50) → ReLU) regresses an angle, a scale and a translation (`--rot --sca --tra`), the
-/// image is resampled at 48×48 through that transform, and vgg_small classifies the result. The transformer starts
-/// at the identity, so a new model computes what vgg_small computes.
+/// its network: the localisation network (pool 2 → conv5×5(3→20) → ReLU → pool 2 →
+/// conv5×5(20→20) → ReLU → View(720) → Linear(720, 50) → ReLU) regresses an angle, a scale and a
+/// translation (`--rot --sca --tra`), the image is resampled at 48×48 through that transform, and vgg_small
+/// classifies the result. The transformer starts at the identity, so a new model computes what vgg_small computes.
 public enum VGGSmallSTN {
     public static func make(classes: Int, rng: inout RandomGenerator) -> Sequential {
         let size = VGGSmall.inputSize

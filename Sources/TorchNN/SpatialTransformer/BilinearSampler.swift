@@ -1,10 +1,11 @@
 import Foundation
 
-/// `nn.BilinearSampler`: samples images at grid points, {image N×C×H×W, grid N×oH×oW×2} → N×C×oH×oW, as PyTorch's
-/// `grid_sample(image, grid, mode="bilinear", padding_mode="zeros", align_corners=False)` (stnbhwd's
-/// BilinearSamplerBHWD with PyTorch's conventions). A grid point (x, y) in [−1, 1] (x first) lies at pixel
-/// ((x + 1)·W − 1)/2, ((y + 1)·H − 1)/2; pixels outside the image count as zeros, so points at and past the border
-/// fade to zero. gradInput is the table {dLoss/dimage, dLoss/dgrid}. Images are spread over the engine's threads.
+/// `nn.BilinearSampler`: samples images at grid points, {image N×C×H×W, grid N×oH×oW×2} →
+/// N×C×oH×oW, as PyTorch's `grid_sample(image, grid, mode="bilinear", padding_mode="zeros",
+/// align_corners=False)` (stnbhwd's BilinearSamplerBHWD with PyTorch's conventions). A grid point (x, y) in
+/// [−1, 1] (x first) lies at pixel ((x + 1)·W − 1)/2, ((y + 1)·H − 1)/2; pixels outside the image count as
+/// zeros, so points at and past the border fade to zero. gradInput is the table {dLoss/dimage, dLoss/dgrid}.
+/// Images are spread over the engine's threads.
 public final class BilinearSampler: Module {
     /// The four pixels around a sampling point: their offsets in a plane and bilinear weights, a pixel outside the
     /// image having weight 0 (and offset 0); `tx`, `ty` the point's fractional position and `m..` the inside masks,

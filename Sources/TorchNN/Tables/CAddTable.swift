@@ -15,9 +15,7 @@ public final class CAddTable: Module {
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let x = input.elements(for: self)
-        if gradInput.table?.count != x.count {
-            gradInput = Tensor(table: x.map { _ in Tensor() })
-        }
+        gradInput.makeTable(count: x.count)
         for g in gradInput.table! { g.copyStructure(from: gradOutput) }
         return gradInput
     }
