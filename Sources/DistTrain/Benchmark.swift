@@ -42,11 +42,39 @@ public struct Benchmark {
         return total / seconds
     }
 
+    /// `bench --layers`: every rank profiles its shard of the batch layer by layer (no communication), as the
+    /// ranks share the cores in training; rank 0's profile is the one to print.
+    public func profile(comm: Communicator) -> LayerProfile {
+        CPUAffinity.setEngineThreads(threads, rank: comm.rank)
+        let net = makeNet()
+        var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
+        let (x, y) = randomShard(comm: comm, rng: &rng)
+        comm.barrier()
+        return LayerProfile.measure(net, input: x, target: y, steps: steps, warmup: warmup, threads: threads)
+    }
+
+    /// The benchmarked model (seed 1), its 3×3 convolutions with or without Winograd.
+    func makeNet() -> Sequential {
+        let net = ModelRegistry.make(model, seed: 1)
+        for case let conv as SpatialConvolution in net.allModules { conv.allowsWinograd = winograd }
+        return net
+    }
+
+    /// This rank's shard of a random global batch: inputs uniform in [-1, 1] and class targets.
+    func randomShard(comm: Communicator, rng: inout RandomGenerator) -> (x: Tensor, y: Tensor) {
+        let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
+        let (c, h, w) = model.inputShape
+        let x = Tensor(Shape(shard, c, h, w))
+        let y = Tensor(Shape(shard))
+        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
+        for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
+        return (x, y)
+    }
+
     /// Runs the benchmark on `comm`'s ranks; rank 0's dictionary is the `RESULT` line.
     public func run(comm: Communicator) -> [String: Any] {
         CPUAffinity.setEngineThreads(threads, rank: comm.rank)
-        let net = ModelRegistry.make(model, seed: 1)
-        for case let conv as SpatialConvolution in net.allModules { conv.allowsWinograd = winograd }
+        let net = makeNet()
         var rng = RandomGenerator(seed: 7 &+ UInt64(comm.rank))
         var result: [String: Any] = [
             "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
@@ -67,11 +95,7 @@ public struct Benchmark {
     /// shares.
     func training(_ net: Sequential, comm: Communicator, rng: inout RandomGenerator) -> [String: Any] {
         let shard = Sharding.size(globalBatch, rank: comm.rank, ranks: comm.size)
-        let (c, h, w) = model.inputShape
-        let x = Tensor(Shape(shard, c, h, w))
-        let y = Tensor(Shape(shard))
-        for i in 0..<x.count { x.data[i] = rng.uniform(-1, 1) }
-        for i in 0..<shard { y.data[i] = Float(rng.below(43)) }
+        let (x, y) = randomShard(comm: comm, rng: &rng)
         let replica = DataParallelReplica(
             model: net, criterion: ClassNLLCriterion(),
             optimizer: SGD(learningRate: 0.01, momentum: 0.9, dampening: 0, nesterov: true), comm: comm,

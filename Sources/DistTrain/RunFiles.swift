@@ -24,6 +24,18 @@ public enum RunFiles {
         }
     }
 
+    /// The validation split as `ClassId;Track;Filename` rows (the track -1 when unknown), so that another program
+    /// (tools/torch_twin.py, a PyTorch twin of the run) can hold out exactly the same images.
+    public static func writeValidationList(_ cache: DecodedCache, _ indices: [Int], to path: String) throws {
+        let rows = indices.map { "\(cache.labels[$0]);\(cache.tracks[$0]);\(cache.filenames[$0])" }
+        do {
+            try AtomicFile.write(
+                Array((["ClassId;Track;Filename"] + rows).joined(separator: "\n").utf8) + [10], to: path)
+        } catch {
+            throw TrainError("cannot write \(path): \(error)")
+        }
+    }
+
     /// A model's predictions in the GTSRB submission form plus the true class and confidence.
     public static func writePredictions(_ result: Evaluator.Result, cache: DecodedCache, to path: String) throws {
         try writePredictionRows(cache, result.indices, to: path) { j in

@@ -123,6 +123,9 @@ public final class Trainer {
                 skipBad: config.skipBadImages, comm: comm, needTrain: true, log: log)
         guard let train = data.train else { throw TrainError("\(config.data): no training split") }
         let (trainIndices, validationIndices) = try split(train, data: data)
+        try comm.rootOnly {
+            try RunFiles.writeValidationList(train, validationIndices, to: self.savePath("validation.csv"))
+        }
         let model = ModelRegistry.make(config.model, seed: config.seed, classes: classes)
         let optimizer = OptimizerFactory.make(
             config.optimizer, learningRate: config.lr, momentum: config.momentum,

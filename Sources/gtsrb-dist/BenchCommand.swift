@@ -31,6 +31,11 @@ struct BenchCommand: ParsableCommand {
         inversion: .prefixedNo,
         help: "Winograd F(2x2,3x3) for the 3x3 convolutions (--no-winograd: im2col + GEMM only).")
     var winograd = true
+    @Flag(
+        help: ArgumentHelp(
+            "Profile one rank's training step layer by layer instead: milliseconds of forward, gradInput and "
+                + "weight gradient, GFLOP/s and share of the core's sgemm peak; RESULT carries the rows."))
+    var layers = false
 
     func validate() throws {
         if let t = threads, t < 1 {
@@ -73,7 +78,19 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         withWorld { comm in
             let b = try comm.collectively { try benchmark(comm) }
-            let result = b.run(comm: comm)
+            var result: [String: Any]
+            if layers {
+                let profile = b.profile(comm: comm)
+                result = [
+                    "model": model.rawValue, "batch": batchSize, "threads": profile.threads, "ranks": comm.size,
+                    "openblas_core": BLAS.coreName, "sgemm_gflops_per_core": profile.corePeak, "layers": profile.json,
+                ]
+                if comm.isRoot {
+                    print(profile.table)
+                }
+            } else {
+                result = b.run(comm: comm)
+            }
             if comm.isRoot {
                 if let note = BLASKernels.currentNote {
                     print(note)

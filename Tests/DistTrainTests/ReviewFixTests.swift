@@ -1,4 +1,5 @@
 import Foundation
+import GTSRBData
 import XCTest
 
 @testable import DistTrain
@@ -233,5 +234,24 @@ final class ReviewFixTests: XCTestCase {
             train(1, ["--epochs", "2", "--save", "\(dir)/all", "--keep-checkpoints", "0"], dir: dir).status, 0)
         let all = try FileManager.default.contentsOfDirectory(atPath: "\(dir)/all").filter { $0.hasPrefix("epoch-") }
         XCTAssertEqual(Set(all), ["epoch-001.ckpt", "epoch-002.ckpt"])
+    }
+
+    /// validation.csv in the run folder lists exactly the held-out images (class, track, file), whole tracks, so
+    /// that a PyTorch twin (tools/torch_twin.py) can hold out the same ones.
+    func testValidationListNamesTheHeldOutTracks() throws {
+        let dir = MPIHarness.tempDir("vallist")
+        let out = train(2, ["--epochs", "1", "--seed", "3"], dir: dir)
+        XCTAssertEqual(out.status, 0, out.text)
+        let rows = try lines("\(dir)/ckpt/validation.csv")
+        XCTAssertEqual(rows.first, "ClassId;Track;Filename")
+        let cache = try DecodedCache(path: "\(dir)/cache/train-whole.gdcache")
+        let held = TrackSplit.split(labels: cache.labels, tracks: cache.tracks, fraction: 0.1, seed: 3).validation
+        XCTAssertFalse(held.isEmpty)
+        XCTAssertEqual(
+            Array(rows.dropFirst()), held.map { "\(cache.labels[$0]);\(cache.tracks[$0]);\(cache.filenames[$0])" })
+        XCTAssertTrue(out.text.contains("\(held.count) validation images"), out.text)
+        let heldTracks = Set(held.map { [cache.labels[$0], cache.tracks[$0]] })
+        let trainedOn = cache.labels.indices.filter { !held.contains($0) }
+        XCTAssertTrue(trainedOn.allSatisfy { !heldTracks.contains([cache.labels[$0], cache.tracks[$0]]) })
     }
 }
