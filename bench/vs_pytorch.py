@@ -10,7 +10,7 @@ OpenBLAS as this machine sets it, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZ
 stock install; skipped when neither is set, since it is then the same run). Prints each program's training time of
 the epoch (evaluation and start-up excluded), img/s, the peak RSS of its largest process, and ours/PyTorch.
 `accuracy`: a whole cosine run of each; prints the wall time from start to the end of the first epoch whose
-validation accuracy reaches 99.0 / 99.3 / 99.5 %, and ours/PyTorch.
+validation accuracy reaches 98.0 / 99.0 / 99.3 / 99.5 %, and ours/PyTorch.
 Every figure also goes, as one JSON line per program and setting, to --out.
 """
 import argparse
@@ -25,7 +25,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-THRESHOLDS = (99.0, 99.3, 99.5)
+THRESHOLDS = (98.0, 99.0, 99.3, 99.5)
 
 
 def run(command, env, log):
