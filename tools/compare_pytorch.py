@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Checks our exported model against its PyTorch twin.
 
-Builds the PyTorch twin of the model the export's metadata names (vgg_small, vgg_small_dropout, vgg_small_stn or resnet14),
-loads our export with load_state_dict (strict), runs it on the
+Builds the PyTorch twin (tools/torch_models.py) of the model the export's metadata names (vgg_small,
+vgg_small_dropout, vgg_small_stn or resnet14), loads our export with load_state_dict (strict), runs it on the
 inputs our `gtsrb-dist eval --dump` wrote, and compares its log-probabilities with ours:
 max abs difference <= 1e-4 and identical predicted classes. Needs torch and safetensors (optional
 dependencies); without them it says so and exits 0.
@@ -41,7 +41,8 @@ def main(weights, dump):
         ours, theirs = d["log_probs"], model(d["inputs"])
     diff = (ours - theirs).abs().max().item()
     same = bool((ours.argmax(1) == theirs.argmax(1)).all())
-    print(f"compare_pytorch: {name}, {d['inputs'].shape[0]} images, max |log-prob difference| {diff:.2e}, identical classes: {same}")
+    print(f"compare_pytorch: {name}, {d['inputs'].shape[0]} images, max |log-prob difference| {diff:.2e}, "
+          f"identical classes: {same}")
     return 0 if diff <= 1e-4 and same else 1
 
 

@@ -78,7 +78,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         withWorld { comm in
             let b = try comm.collectively { try benchmark(comm) }
-            var result: [String: Any]
+            let result: [String: Any]
             if layers {
                 let profile = b.profile(comm: comm)
                 result = [
