@@ -163,13 +163,18 @@ def learning_rate(args, epoch, progress):
     return args.lr * args.lr_gamma ** (epoch // max(1, args.lr_step))
 
 
+def normalise(x, mean, std, memory):
+    """[0, 1] pixels -> the network's input: per-channel standardised, in `memory` format."""
+    return ((x - mean) / std).contiguous(memory_format=memory)
+
+
 def evaluate(model, images, labels, indices, mean, std, memory):
     model.eval()
     loss, correct = 0.0, 0
     with torch.no_grad():
         for s in range(0, len(indices), 256):
             idx = torch.tensor(indices[s:s + 256])
-            x = ((images[idx].float() / 255 - mean) / std).contiguous(memory_format=memory)
+            x = normalise(images[idx].float() / 255, mean, std, memory)
             out = model(x)
             loss += F.nll_loss(out, labels[idx], reduction="sum").item()
             correct += (out.argmax(1) == labels[idx]).sum().item()
@@ -208,7 +213,7 @@ def main():
     steps = math.ceil(len(train) / args.batch_size)
     print(f"torch_twin: torch {torch.__version__}, {args.threads} threads, {args.model}, "
           f"{len(train)} training, {len(val)} validation images, {steps} steps per epoch", flush=True)
-    metrics = open(args.metrics, "a") if args.metrics else None
+    metrics = open(args.metrics or os.devnull, "a")
     epochs, step = [], 0
     for epoch in range(args.epochs):
         model.train()
@@ -224,7 +229,7 @@ def main():
             x = images[idx].float() / 255
             if args.augment == "affine":
                 x = color_jitter(affine(x, gen), gen)
-            x = ((x - mean) / std).contiguous(memory_format=memory)
+            x = normalise(x, mean, std, memory)
             y = labels[idx]
             out = model(x)
             loss = F.nll_loss(out, y)
@@ -246,11 +251,11 @@ def main():
         shown = f"  val acc {val_acc:.2f}%" if val else ""
         print(f"epoch {epoch + 1}/{args.epochs}  train loss {row['train_loss']:.4f} acc {row['train_acc']:.2f}%"
               f"{shown}  {row['img_s']:.0f} img/s  {epoch_s:.1f}s  {row['elapsed_s']:.0f}s elapsed", flush=True)
-        if metrics:
-            metrics.write(json.dumps(row) + "\n")
-            metrics.flush()
+        metrics.write(json.dumps(row) + "\n")
+        metrics.flush()
         if args.max_steps and step >= args.max_steps:
             break
+    metrics.close()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps({"epochs": epochs, "peak_rss_mb": rss, "threads": args.threads,
                                   "model": args.model, "torch": torch.__version__}), flush=True)

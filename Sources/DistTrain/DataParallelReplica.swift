@@ -57,8 +57,7 @@ public final class DataParallelReplica {
     /// Sequentials and parameter-free layers): its gradInput (dLoss/dImage) is never used, so the replica skips it.
     /// A convolution inside a ConcatTable is not one: its gradInput is summed with the other branches'.
     public static func inputConvolution(of model: Module) -> SpatialConvolution? {
-        func chain(_ m: Module) -> [Module] { (m as? Sequential)?.modules.flatMap(chain) ?? [m] }
-        for m in chain(model) {
+        for m in model.sequenceLeaves {
             if let conv = m as? SpatialConvolution {
                 return conv
             }

@@ -3,7 +3,7 @@ import TorchNN
 
 /// `gtsrb-dist bench --layers`: where a training step's time goes, layer by layer, and how close each
 /// convolution and Linear comes to the core's measured peak (a 2048³ OpenBLAS sgemm on one thread, times the
-/// bench's threads). The leaves of the model (its Sequentials opened) are run one by one on a batch: forward,
+/// bench's threads). The model's `sequenceLeaves` (its Sequentials opened) run one by one on a batch: forward,
 /// then backward in reverse with gradInput and the parameter gradient timed apart; medians over the steps.
 /// GFLOP/s counts, for every pass alike, the direct algorithm's multiply-adds (a convolution's 2·Cin·kH·kW·Cout·
 /// H'·W' per image, a Linear's 2·in·out) whatever ran (Winograd, im2col), as PyTorch's profiler counts them.
@@ -21,11 +21,6 @@ public struct LayerProfile {
     public let corePeak: Double
     public let threads: Int
     public let batch: Int
-
-    /// The model's modules in forward order, every Sequential opened.
-    public static func leaves(_ m: Module) -> [Module] {
-        (m as? Sequential)?.children.flatMap(leaves) ?? [m]
-    }
 
     /// The FLOPs of one pass of the convolutions and Linear layers in `m` (itself or inside it), from the outputs
     /// of their last forward.
@@ -46,7 +41,7 @@ public struct LayerProfile {
     public static func measure(
         _ net: Sequential, input: Tensor, target: Tensor, steps: Int, warmup: Int, threads: Int
     ) -> LayerProfile {
-        let layers = leaves(net)
+        let layers = net.sequenceLeaves
         DataParallelReplica.inputConvolution(of: net)?.computesGradInput = false
         let criterion = ClassNLLCriterion()
         var times = [[Double]](repeating: [], count: 3 * layers.count)
@@ -75,11 +70,12 @@ public struct LayerProfile {
         }
         let rows = layers.indices.map { i in
             let skipped = (layers[i] as? SpatialConvolution)?.computesGradInput == false
+            let passFlops = flops(layers[i])
             return Row(
                 name: layers[i].description.split(separator: "\n").first.map(String.init) ?? layers[i].typeName,
                 forward: Benchmark.quantile(times[3 * i], 0.5), gradInput: Benchmark.quantile(times[3 * i + 1], 0.5),
-                gradWeight: Benchmark.quantile(times[3 * i + 2], 0.5), flops: flops(layers[i]),
-                gradInputFlops: skipped ? 0 : flops(layers[i]))
+                gradWeight: Benchmark.quantile(times[3 * i + 2], 0.5), flops: passFlops,
+                gradInputFlops: skipped ? 0 : passFlops)
         }
         return LayerProfile(rows: rows, corePeak: sgemmRate(), threads: threads, batch: input.shape[0])
     }

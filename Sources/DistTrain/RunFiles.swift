@@ -28,11 +28,15 @@ public enum RunFiles {
     /// (tools/torch_twin.py, a PyTorch twin of the run) can hold out exactly the same images.
     public static func writeValidationList(_ cache: DecodedCache, _ indices: [Int], to path: String) throws {
         let rows = indices.map { "\(cache.labels[$0]);\(cache.tracks[$0]);\(cache.filenames[$0])" }
+        try writeLines(["ClassId;Track;Filename"] + rows, to: path, failure: "cannot write \(path)")
+    }
+
+    /// Writes `lines`, each ended by a newline, atomically; an error reads "`failure`: why".
+    static func writeLines(_ lines: [String], to path: String, failure: String) throws {
         do {
-            try AtomicFile.write(
-                Array((["ClassId;Track;Filename"] + rows).joined(separator: "\n").utf8) + [10], to: path)
+            try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
         } catch {
-            throw TrainError("cannot write \(path): \(error)")
+            throw TrainError("\(failure): \(error)")
         }
     }
 
@@ -56,10 +60,6 @@ public enum RunFiles {
             let label = cache.labels[i] >= 0 ? String(cache.labels[i]) : ""
             lines.append("\(cache.filenames[i]);\(p.cls);\(label);\(String(format: "%.5f", p.confidence))")
         }
-        do {
-            try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: path)
-        } catch {
-            throw TrainError("--predictions: \(error)")
-        }
+        try writeLines(lines, to: path, failure: "--predictions")
     }
 }

@@ -7,8 +7,8 @@ import XCTest
 /// `bench --layers`: the profile opens Sequentials, counts FLOPs by hand's formula (inside tables too), skips the
 /// input convolution's gradInput as training does, and computes the same gradients as the model's own backward.
 final class LayerProfileTests: XCTestCase {
-    /// conv(3→4, 3×3, pad 1) → ReLU → [conv(4→4, 3×3, pad 1), Identity] → CAddTable → View → Linear(100→6) →
-    /// LogSoftMax, on 2×3×5×5; the first two in a nested Sequential.
+    /// conv(3→4, 3×3, pad 1) → ReLU → [conv(4→4, 3×3, pad 1), Identity] → CAddTable → View →
+    /// Linear(100→6) → LogSoftMax, on 2×3×5×5; the first two in a nested Sequential.
     func model() -> Sequential {
         var rng = RandomGenerator(seed: 3)
         let stem = Sequential().add(SpatialConvolution(3, 4, 3, 3, 1, 1, 1, 1, rng: &rng)).add(ReLU())

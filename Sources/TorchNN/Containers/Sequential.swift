@@ -40,3 +40,8 @@ public final class Sequential: Container {
         return s + "\n}"
     }
 }
+
+extension Module {
+    /// This module's chain in forward order with every Sequential opened (itself when it is not a Sequential).
+    public var sequenceLeaves: [Module] { (self as? Sequential)?.modules.flatMap(\.sequenceLeaves) ?? [self] }
+}
