@@ -72,9 +72,10 @@ enum WinogradF23 {
     /// meet in cache. Blocks are independent: `forEachBlock` spreads them over the `ThreadPool`.
     private struct Tiling {
         let n, h, w, pad, oH, oW, tH, tW, tiles: Int
-        /// Padded input planes: tile rows start at 2·ty in padded coordinates and span 4 rows; each row
-        /// is wide enough for whole groups of `lanes` tiles (their loads reach column 2·tx + 17).
-        let pH, pW: Int
+        /// Padded input planes: tile rows start at 2·ty in padded coordinates and span 4 rows. A row is
+        /// stored split, its even columns then its odd ones (`half` each), so that the columns of `lanes`
+        /// neighbouring tiles are contiguous loads; a half holds whole groups of `lanes` tiles and one more.
+        let pH, pW, half: Int
         /// Images per block and tile rows per block.
         let images, rows: Int
         var planeSize: Int { pH * pW }
@@ -95,7 +96,8 @@ enum WinogradF23 {
             tW = (oW + 1) / 2
             tiles = tH * tW
             pH = 2 * tH + 2
-            pW = 2 * ((tW + lanes - 1) / lanes) * lanes + 2 + 16
+            half = (tW + lanes - 1) / lanes * lanes + 1
+            pW = 2 * half
             let blockTiles = max(tW, blockElements / (16 * (inPlanes + outPlanes)))
             images = tiles <= blockTiles ? min(n, blockTiles / tiles) : 1
             rows = tiles <= blockTiles ? tH : max(1, blockTiles / tW)
@@ -129,8 +131,8 @@ enum WinogradF23 {
             }
         }
 
-        /// Copies images n0..<n0+c of x (planes each) into `padded`, whose borders are zero: the whole
-        /// buffer is zeroed first when `zero`.
+        /// Copies images n0..<n0+c of x (planes each) into `padded`, rows split into even and odd columns,
+        /// whose borders are zero: the whole buffer is zeroed first when `zero`.
         func pad(
             _ x: UnsafePointer<Float>, _ n0: Int, _ c: Int, planes: Int, into padded: UnsafeMutablePointer<Float>,
             zero: Bool
@@ -138,23 +140,32 @@ enum WinogradF23 {
             if zero { padded.update(repeating: 0, count: images * planes * planeSize) }
             for p in 0..<(c * planes) {
                 let src = x + (n0 * planes + p) * h * w
-                let dst = padded + p * planeSize + pad * pW + pad
-                for r in 0..<h { (dst + r * pW).update(from: src + r * w, count: w) }
+                let dst = padded + p * planeSize + pad * pW
+                for r in 0..<h { WinogradF23.split(src + r * w, count: w, at: pad, into: dst + r * pW, half: half) }
             }
         }
 
-        /// V for the tiles in `rows` of c padded images: v[ξ][i][img·bt + t], T = c·bt tiles in all.
+        /// Floats of a transformed block (V or M) per plane: the block's `tiles`, then room for the whole
+        /// vectors that the transforms store past a plane's last tile.
+        static func leading(_ tiles: Int) -> Int { tiles + lanes }
+
+        /// Floats of V (or M) for a block of at most `maxTiles` tiles of `planes` planes.
+        func transformedSize(planes: Int) -> Int { 16 * planes * Tiling.leading(maxTiles) }
+
+        /// V for the tiles in `rows` of c padded images: v[ξ][i][img·bt + t], T = c·bt tiles in all, each
+        /// plane i `leading(T)` floats. Images in ascending order, so that what a plane's last vector stores
+        /// past an image's tiles is overwritten by the next image's.
         func transformInputs(
             _ padded: UnsafeMutablePointer<Float>, _ c: Int, planes: Int, rows: Range<Int>,
             into v: UnsafeMutablePointer<Float>
         ) {
             let bt = rows.count * tW
-            let T = c * bt
+            let ld = Tiling.leading(c * bt)
             for img in 0..<c {
                 for i in 0..<planes {
                     transformInput(
-                        padded + (img * planes + i) * planeSize, pW: pW, rows: rows, tW: tW,
-                        v + i * T + img * bt, stride: planes * T)
+                        padded + (img * planes + i) * planeSize, pW: pW, half: half, rows: rows, tW: tW,
+                        v + i * ld + img * bt, stride: planes * ld)
                 }
             }
         }
@@ -193,15 +204,16 @@ enum WinogradF23 {
         func block(_ n0: Int, _ c: Int, rows: Range<Int>, thread t: Int) {
             let bt = rows.count * g.tW
             let T = c * bt
+            let ld = Tiling.leading(T)
             let padded = ConvWorkspace.winogradPadded(paddedSize, thread: t)
-            let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
+            let v = ConvWorkspace.winogradInput(g.transformedSize(planes: inPlanes), thread: t)
             // Slack: the last group of tiles loads `lanes` values from every ξ-plane.
             let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
             g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
             for xi in 0..<16 {
                 BLAS.gemm(
                     transA: false, transB: false, m: outPlanes, n: T, k: inPlanes, alpha: 1,
-                    a: u + xi * outPlanes * inPlanes, lda: inPlanes, b: v + xi * inPlanes * T, ldb: T,
+                    a: u + xi * outPlanes * inPlanes, lda: inPlanes, b: v + xi * inPlanes * ld, ldb: ld,
                     beta: 0, c: m + xi * outPlanes * T, ldc: T)
             }
             for img in 0..<c {
@@ -241,7 +253,8 @@ enum WinogradF23 {
         let g: Tiling, x: UnsafePointer<Float>, inPlanes: Int, dy: UnsafePointer<Float>, outPlanes: Int
         let du: UnsafeMutablePointer<Float>
         var paddedSize: Int { g.images * inPlanes * g.planeSize }
-        /// gradOutput planes padded with zeros to whole tiles (2·tH rows) and whole groups of lanes.
+        /// gradOutput planes padded with zeros to whole tiles (2·tH rows) and whole groups of lanes, rows
+        /// split into even and odd columns as the padded input's.
         var gW: Int { g.pW }
         var gPlane: Int { 2 * g.tH * gW }
         var paddedGradSize: Int { g.images * outPlanes * gPlane }
@@ -253,31 +266,35 @@ enum WinogradF23 {
             for p in 0..<(c * outPlanes) {
                 let src = dy + (n0 * outPlanes + p) * g.oH * g.oW
                 let dst = paddedGrad + p * gPlane
-                for r in 0..<g.oH { (dst + r * gW).update(from: src + r * g.oW, count: g.oW) }
+                for r in 0..<g.oH {
+                    WinogradF23.split(src + r * g.oW, count: g.oW, at: 0, into: dst + r * gW, half: g.half)
+                }
             }
         }
 
         func block(_ n0: Int, _ c: Int, rows: Range<Int>, thread t: Int) {
             let bt = rows.count * g.tW
             let T = c * bt
+            let ld = Tiling.leading(T)
             let size = 16 * outPlanes * inPlanes
             let padded = ConvWorkspace.winogradPadded(paddedSize, thread: t)
             let paddedGrad = ConvWorkspace.winogradPaddedGradient(paddedGradSize, thread: t)
-            let v = ConvWorkspace.winogradInput(16 * inPlanes * g.maxTiles, thread: t)
-            let m = ConvWorkspace.winogradProduct(16 * outPlanes * g.maxTiles + lanes, thread: t)
+            let v = ConvWorkspace.winogradInput(g.transformedSize(planes: inPlanes), thread: t)
+            let m = ConvWorkspace.winogradProduct(g.transformedSize(planes: outPlanes), thread: t)
             let acc = t == 0 ? du : ConvWorkspace.gradientBuffer(size, thread: t)
             g.transformInputs(padded, c, planes: inPlanes, rows: rows, into: v)
+            // Images in ascending order, as `transformInputs`.
             for img in 0..<c {
                 for o in 0..<outPlanes {
                     transformGradOutput(
-                        paddedGrad + (img * outPlanes + o) * gPlane, gW: gW, rows: rows, tW: g.tW,
-                        m + o * T + img * bt, stride: outPlanes * T)
+                        paddedGrad + (img * outPlanes + o) * gPlane, gW: gW, half: g.half, rows: rows, tW: g.tW,
+                        m + o * ld + img * bt, stride: outPlanes * ld)
                 }
             }
             for xi in 0..<16 {
                 BLAS.gemm(
                     transA: false, transB: true, m: outPlanes, n: inPlanes, k: T, alpha: 1,
-                    a: m + xi * outPlanes * T, lda: T, b: v + xi * inPlanes * T, ldb: T,
+                    a: m + xi * outPlanes * ld, lda: ld, b: v + xi * inPlanes * ld, ldb: ld,
                     beta: 1, c: acc + xi * outPlanes * inPlanes, ldc: inPlanes)
             }
         }
@@ -321,52 +338,64 @@ enum WinogradF23 {
         }
     }
 
-    @inline(__always) private static func load16(_ p: UnsafeMutablePointer<Float>) -> SIMD16<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self)
+    /// Writes `count` values of `src` as columns `at`, `at` + 1, … of a split row: column j goes to
+    /// `row[j / 2]` when even and to `row[half + j / 2]` when odd.
+    @inline(__always)
+    private static func split(
+        _ src: UnsafePointer<Float>, count: Int, at first: Int, into row: UnsafeMutablePointer<Float>, half: Int
+    ) {
+        // The halves that src's even and odd values land in (one interleaved loop, which LLVM vectorises).
+        let odd = first & 1
+        let toEven = row + odd * half + first / 2
+        let toOdd = row + (1 - odd) * half + (first + 1) / 2
+        for k in 0..<(count / 2) {
+            toEven[k] = src[2 * k]
+            toOdd[k] = src[2 * k + 1]
+        }
+        if count % 2 == 1 { toEven[count / 2] = src[count - 1] }
     }
+
     @inline(__always) private static func load(_ p: UnsafeMutablePointer<Float>) -> Lanes {
         UnsafeRawPointer(p).loadUnaligned(as: Lanes.self)
     }
-    /// Stores the first `count` lanes of `x` at `p`.
-    @inline(__always) private static func store(_ x: Lanes, _ p: UnsafeMutablePointer<Float>, _ count: Int) {
-        if count == lanes {
-            UnsafeMutableRawPointer(p).storeBytes(of: x, as: Lanes.self)
-            return
-        }
-        for l in 0..<count { p[l] = x[l] }
+    /// Stores all lanes of `x` at `p`: past a row's last tile, into the next row's tiles, which are written
+    /// after it (`Tiling.transformInputs`).
+    @inline(__always) private static func store(_ x: Lanes, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: x, as: Lanes.self)
     }
 
-    /// V = Bᵀ d B for the tiles in `rows` of one padded plane; ξ-plane k of tile t at `v[k·stride + t]`.
-    /// Eight neighbouring tiles at a time: column j of tile tx is padded column 2·tx + j, so the even and
-    /// odd halves of two 16-wide loads give the tile columns. One output column k of B at a time (few live
-    /// registers): c_r = (d B)[r][k] for the four rows, then (Bᵀ c) gives ξ = k, 4 + k, 8 + k, 12 + k.
+    /// V = Bᵀ d B for the tiles in `rows` of one padded, split plane; ξ-plane k of tile t at `v[k·stride + t]`.
+    /// Eight neighbouring tiles at a time: column j of tile tx is padded column 2·tx + j, which is even
+    /// column tx (j = 0) or tx + 1 (j = 2) and odd column tx (j = 1) or tx + 1 (j = 3) of the split row.
+    /// One output column k of B at a time (few live registers): c_r = (d B)[r][k] for the four rows, then
+    /// (Bᵀ c) gives ξ = k, 4 + k, 8 + k, 12 + k.
     @inline(__always)
     private static func transformInput(
-        _ p: UnsafeMutablePointer<Float>, pW: Int, rows: Range<Int>, tW: Int,
+        _ p: UnsafeMutablePointer<Float>, pW: Int, half: Int, rows: Range<Int>, tW: Int,
         _ v: UnsafeMutablePointer<Float>, stride s: Int
     ) {
         for ty in rows {
             let r0 = p + 2 * ty * pW
             var tx = 0
             while tx < tW {
-                let count = min(lanes, tW - tx)
-                let c = 2 * tx
                 let q = v + (ty - rows.lowerBound) * tW + tx
-                @inline(__always) func column(_ k: Int, _ f: (SIMD16<Float>, SIMD16<Float>) -> Lanes) {
-                    let c0 = f(load16(r0 + c), load16(r0 + c + 2))
-                    let c1 = f(load16(r0 + pW + c), load16(r0 + pW + c + 2))
-                    let c2 = f(load16(r0 + 2 * pW + c), load16(r0 + 2 * pW + c + 2))
-                    let c3 = f(load16(r0 + 3 * pW + c), load16(r0 + 3 * pW + c + 2))
-                    store(c0 - c2, q + k * s, count)
-                    store(c1 + c2, q + (4 + k) * s, count)
-                    store(c2 - c1, q + (8 + k) * s, count)
-                    store(c1 - c3, q + (12 + k) * s, count)
+                let even = r0 + tx
+                let odd = r0 + half + tx
+                @inline(__always) func column(_ k: Int, _ f: (Int) -> Lanes) {
+                    let c0 = f(0)
+                    let c1 = f(pW)
+                    let c2 = f(2 * pW)
+                    let c3 = f(3 * pW)
+                    store(c0 - c2, q + k * s)
+                    store(c1 + c2, q + (4 + k) * s)
+                    store(c2 - c1, q + (8 + k) * s)
+                    store(c1 - c3, q + (12 + k) * s)
                 }
-                // Columns 0…3 of a tile are a.even, a.odd, b.even, b.odd (a at 2·tx, b at 2·tx + 2).
-                column(0) { a, b in a.evenHalf - b.evenHalf }
-                column(1) { a, b in a.oddHalf + b.evenHalf }
-                column(2) { a, b in b.evenHalf - a.oddHalf }
-                column(3) { a, b in a.oddHalf - b.oddHalf }
+                // Columns 0…3 of the tiles in row offset r: even[r], odd[r], even[r + 1], odd[r + 1].
+                column(0) { r in load(even + r) - load(even + r + 1) }
+                column(1) { r in load(odd + r) + load(even + r + 1) }
+                column(2) { r in load(even + r + 1) - load(odd + r) }
+                column(3) { r in load(odd + r) - load(odd + r + 1) }
                 tx += lanes
             }
         }
@@ -420,11 +449,11 @@ enum WinogradF23 {
         }
     }
 
-    /// (A dY Aᵀ) for the tiles in `rows` of one padded gradOutput plane (rows 2·ty, 2·ty + 1), with
+    /// (A dY Aᵀ) for the tiles in `rows` of one padded, split gradOutput plane (rows 2·ty, 2·ty + 1), with
     /// A = [1 0; 1 1; 1 -1; 0 -1]; ξ-plane k of tile t at `m[k·stride + t]`.
     @inline(__always)
     private static func transformGradOutput(
-        _ p: UnsafeMutablePointer<Float>, gW: Int, rows: Range<Int>, tW: Int,
+        _ p: UnsafeMutablePointer<Float>, gW: Int, half: Int, rows: Range<Int>, tW: Int,
         _ m: UnsafeMutablePointer<Float>, stride s: Int
     ) {
         for ty in rows {
@@ -432,20 +461,17 @@ enum WinogradF23 {
             let r1 = r0 + gW
             var tx = 0
             while tx < tW {
-                let count = min(lanes, tW - tx)
-                let top = load16(r0 + 2 * tx)
-                let bottom = load16(r1 + 2 * tx)
-                let a = top.evenHalf
-                let b = top.oddHalf
-                let c = bottom.evenHalf
-                let d = bottom.oddHalf
+                let a = load(r0 + tx)
+                let b = load(r0 + half + tx)
+                let c = load(r1 + tx)
+                let d = load(r1 + half + tx)
                 // Rows of A dY: (a, b), (a + c, b + d), (a − c, b − d), (−c, −d); then (p, q) ↦ (p, p + q, p − q, −q).
                 let q = m + (ty - rows.lowerBound) * tW + tx
                 @inline(__always) func row(_ k: Int, _ p: Lanes, _ r: Lanes) {
-                    store(p, q + 4 * k * s, count)
-                    store(p + r, q + (4 * k + 1) * s, count)
-                    store(p - r, q + (4 * k + 2) * s, count)
-                    store(-r, q + (4 * k + 3) * s, count)
+                    store(p, q + 4 * k * s)
+                    store(p + r, q + (4 * k + 1) * s)
+                    store(p - r, q + (4 * k + 2) * s)
+                    store(-r, q + (4 * k + 3) * s)
                 }
                 row(0, a, b)
                 row(1, a + c, b + d)
