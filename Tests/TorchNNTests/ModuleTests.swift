@@ -90,6 +90,37 @@ final class ModuleTests: XCTestCase {
         XCTAssertEqual(bn.runningMean.data[0], 0.25, accuracy: 1e-6, "evaluate() leaves running statistics alone")
     }
 
+    /// accGradParameters reuses updateGradInput's channel sums only for the same input and gradOutput, and
+    /// only until the next forward: every order gives the parameter gradients of a call on its own.
+    func testBatchNormParameterGradientsInEveryCallOrder() {
+        var rng = RandomGenerator(seed: 6)
+        let bn = SpatialBatchNormalization(3, rng: &rng)
+        let x = GradientChecker.random(Shape(4, 3, 5, 5), &rng)
+        let other = GradientChecker.random(Shape(4, 3, 5, 5), &rng)
+        let g = GradientChecker.random(x.shape, &rng)
+        let h = GradientChecker.random(x.shape, &rng)
+        /// gradWeight and gradBias of accGradParameters(input, gradOutput) after `before`, from zero.
+        func gradients(_ input: Tensor, _ gradOutput: Tensor, after before: () -> Void) -> [Float] {
+            bn.forward(input)
+            before()
+            bn.zeroGradParameters()
+            bn.accGradParameters(input, gradOutput, scale: 0.5)
+            return bn.gradWeight.array + bn.gradBias.array
+        }
+        let alone = gradients(x, g) {}
+        XCTAssertEqual(gradients(x, g) { bn.updateGradInput(x, g) }, alone, "backward's order reuses the sums")
+        XCTAssertEqual(gradients(x, g) { bn.updateGradInput(x, h) }, alone, "sums of another gradOutput")
+        let afterOther = gradients(other, g) {}
+        XCTAssertNotEqual(afterOther, alone)
+        let changing = x.clone()
+        XCTAssertEqual(
+            gradients(changing, g) {
+                bn.updateGradInput(changing, g)
+                changing.data.update(from: other.data, count: other.count)
+                bn.forward(changing)
+            }, afterOther, "a forward of new values in the same tensor in between")
+    }
+
     func testDropoutTrainingVersusEvaluate() {
         let d = Dropout(0.5, seed: 11)
         let x = Tensor(Shape(1000), repeating: 1)

@@ -20,6 +20,12 @@ open class BatchNormalization: Module {
     private let sums: UnsafeMutablePointer<Double>
     /// Values per channel in the last training forward, over every rank when reduced.
     private var batchValues = 0.0
+    /// Per channel Σg, then Σ(x − mean)·g, of the last training updateGradInput on this rank's batch alone.
+    private let gradientSums: Tensor
+    /// The input and gradOutput `gradientSums` belong to: `accGradParameters` called with the same ones, as
+    /// `backward` and the containers' sweeps call it, reuses the sums instead of a second pass over the
+    /// planes. Cleared by `updateOutput` and by the use.
+    private var gradientSumsOf: (input: UnsafeMutablePointer<Float>, gradOutput: UnsafeMutablePointer<Float>)?
 
     public convenience init(
         _ nOutput: Int, eps: Float = 1e-5, momentum: Float = 0.1, affine: Bool = true, rng: inout RandomGenerator
@@ -42,6 +48,7 @@ open class BatchNormalization: Module {
         runningVar = Tensor(Shape(nOutput))
         saveMean = Tensor(Shape(nOutput))
         saveInvStd = Tensor(Shape(nOutput))
+        gradientSums = Tensor(Shape(2 * nOutput))
         sums = UnsafeMutablePointer<Double>.allocate(capacity: 2 * nOutput + 1)
         sums.initialize(repeating: 0, count: 2 * nOutput + 1)
         super.init()
@@ -76,6 +83,7 @@ open class BatchNormalization: Module {
         let x = input.data
         let y = output.data
         let m = Double(N * S)
+        gradientSumsOf = nil
         if isTraining {
             precondition(N * S > 1, "\(self): training needs more than one value per channel, got input \(input.shape)")
         }
@@ -187,6 +195,7 @@ open class BatchNormalization: Module {
         let x = input.data
         let go = gradOutput.data
         let gi = gradInput.data
+        gradientSumsOf = nil
         if isTraining, let reducer = statisticsReducer {
             reducedGradInput(x, go, gi, N, S, reducer)
             return gradInput
@@ -195,6 +204,7 @@ open class BatchNormalization: Module {
         ThreadPool.shared.parallelFor(C, (bn: self, x: x, go: go, gi: gi, n: N, s: S, m: m)) { a, channels in
             for c in channels { a.bn.gradInputChannel(c, a.x, a.go, a.gi, a.n, a.s, a.m) }
         }
+        if isTraining { gradientSumsOf = (x, go) }
         return gradInput
     }
 
@@ -216,6 +226,8 @@ open class BatchNormalization: Module {
                 sumG += sg
                 dot += sd
             }
+            gradientSums.data[c] = sumG
+            gradientSums.data[C + c] = dot
             // dx = w·invStd·(g − mean(g) − x̂·mean(g·x̂))
             let k = dot * invStd * invStd / m
             let gMean = sumG / m
@@ -292,23 +304,26 @@ open class BatchNormalization: Module {
         let (N, C, S) = dims(input)
         let x = input.data
         let go = gradOutput.data
-        ThreadPool.shared.parallelFor(C, (bn: self, x: x, go: go, n: N, s: S, scale: scale)) { a, channels in
-            for c in channels { a.bn.accGradChannel(c, a.x, a.go, a.n, a.s, a.scale) }
+        let reuse = isTraining && gradientSumsOf.map { $0.input == x && $0.gradOutput == go } == true
+        gradientSumsOf = nil
+        let args = (bn: self, x: x, go: go, n: N, s: S, scale: scale, reuse: reuse)
+        ThreadPool.shared.parallelFor(C, args) { a, channels in
+            for c in channels { a.bn.accGradChannel(c, a.x, a.go, a.n, a.s, a.scale, reuse: a.reuse) }
         }
     }
 
-    /// Channel c of accGradParameters.
+    /// Channel c of accGradParameters (`reuse`: the sums of updateGradInput are this call's).
     @inline(__always)
     private func accGradChannel(
         _ c: Int, _ x: UnsafeMutablePointer<Float>, _ go: UnsafeMutablePointer<Float>,
-        _ N: Int, _ S: Int, _ scale: Float
+        _ N: Int, _ S: Int, _ scale: Float, reuse: Bool
     ) {
         let C = nOutput
         let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
         let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
-        var sumG: Float = 0
-        var dot: Float = 0
-        for n in 0..<N {
+        var sumG: Float = reuse ? gradientSums.data[c] : 0
+        var dot: Float = reuse ? gradientSums.data[C + c] : 0
+        for n in 0..<(reuse ? 0 : N) {
             let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
             sumG += sg
             dot += sd
