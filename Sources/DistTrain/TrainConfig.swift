@@ -7,7 +7,8 @@ import TorchNN
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var data = "datasets/GTSRB"
     public var model = ModelName.vggSmall
-    public var epochs = 20
+    /// Epochs, schedule and augmentation: `Recipe.signs`'s.
+    public var epochs = Recipe.signsEpochs
     /// Global batch, split over the ranks.
     public var batchSize = 32
     public var optimizer = OptimizerName.sgd
@@ -15,7 +16,7 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var momentum: Float = 0.9
     public var nesterov = true
     public var weightDecay: Float = 0
-    public var lrSchedule = LRSchedule.step
+    public var lrSchedule = LRSchedule.cosine
     public var lrStep = 20
     public var lrGamma: Float = 0.1
     public var seed: UInt64 = 1
@@ -114,9 +115,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// A configuration as a checkpoint stored it, with the keys that older checkpoints lack set to today's
-    /// defaults (JSON objects as `JSONSerialization` reads them).
+    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step`, the only
+    /// schedule before the key was added.
     static func withDefaults(_ stored: [String: Any]) throws -> [String: Any] {
-        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainConfig())) as? [String: Any]
+        var then = TrainConfig()
+        then.lrSchedule = .step
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(then)) as? [String: Any]
         return (defaults ?? [:]).merging(stored) { _, storedValue in storedValue }
     }
 }

@@ -190,6 +190,18 @@ public final class Trainer {
                 scalars: header.optimizerScalars, tensors: checkpoint.optimizerTensors)
             let place = header.position.map { "in epoch \(header.epoch + 1) after batch \($0.batches)" }
             log("resumed from \(path) " + (place ?? "after epoch \(header.epoch)") + " (step \(header.step))")
+            let changed = [
+                ("--epochs", String(header.config.epochs), String(config.epochs)),
+                ("--lr-schedule", header.config.lrSchedule.rawValue, config.lrSchedule.rawValue),
+                ("--augment", header.config.augment.rawValue, config.augment.rawValue),
+            ].filter { $0.1 != $0.2 }
+            if !changed.isEmpty {
+                log(
+                    "note: the checkpoint's run had "
+                        + changed.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "; continuing with "
+                        + changed.map { "\($0.0) \($0.2)" }.joined(separator: ", ")
+                        + " (give the checkpoint's values, or --recipe seed for a run of the seed's recipe)")
+            }
             return StartingPoint(
                 epoch: header.epoch, step: header.step, best: header.bestValidationAccuracy ?? -1, mean: header.mean,
                 std: header.std, position: header.position, rankBuffers: checkpoint.rankBuffers)

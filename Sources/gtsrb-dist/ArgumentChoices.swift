@@ -10,5 +10,6 @@ extension Augmentation: ExpressibleByArgument {}
 extension Preprocessing: ExpressibleByArgument {}
 extension Crop: ExpressibleByArgument {}
 extension LRSchedule: ExpressibleByArgument {}
+extension Recipe: ExpressibleByArgument {}
 extension GradientPrecision: ExpressibleByArgument {}
 extension DistTrain.Progress.Style: ExpressibleByArgument {}

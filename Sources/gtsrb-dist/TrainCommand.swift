@@ -4,7 +4,7 @@ import Foundation
 import GTSRBData
 import TorchNN
 
-/// `gtsrb-dist train` (the default): data-parallel training with the seed's settings.
+/// `gtsrb-dist train` (the default): data-parallel training, with the `signs` recipe unless told otherwise.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -14,8 +14,14 @@ struct TrainCommand: ParsableCommand {
     var data = "datasets/GTSRB"
     @Option(help: "Model; with --ensemble a comma list cycles over the members.")
     var model = ChoiceList<ModelName>([.vggSmall])
-    @Option(help: "Epochs.")
-    var epochs = 20
+    @Option(
+        help: ArgumentHelp(
+            "Training recipe: signs (cosine lr, affine augmentation, \(Recipe.signsEpochs) epochs) or seed (the "
+                + "seed repository's: 20 epochs at a constant lr, its augmentation).",
+            discussion: "Sets --epochs, --lr-schedule and --augment; flags given with it override its values."))
+    var recipe = Recipe.signs
+    @Option(help: "Epochs (default: the recipe's).")
+    var epochs: Int?
     @Option(help: "Global batch size, split over the ranks.")
     var batchSize = 32
     @Option(help: "Optimizer (torch/optim's).")
@@ -28,16 +34,19 @@ struct TrainCommand: ParsableCommand {
     var nesterov = true
     @Option(help: "Weight decay (L2, added to the gradient).")
     var weightDecay: Float = 0
-    @Option(help: "Learning-rate schedule: step (x gamma every --lr-step epochs) or cosine.")
-    var lrSchedule = LRSchedule.step
+    @Option(help: "Learning-rate schedule: step (x gamma every --lr-step epochs) or cosine (default: the recipe's).")
+    var lrSchedule: LRSchedule?
     @Option(help: "Epochs between learning-rate drops (step schedule).")
     var lrStep = 20
     @Option(help: "Learning-rate factor per drop (step schedule).")
     var lrGamma: Float = 0.1
     @Option(help: "Random seed (initialisation, data order, augmentation, dropout masks, split).")
     var seed: UInt64 = 1
-    @Option(help: "Training augmentation: affine (for signs), seed (the seed repository's recipe) or none.")
-    var augment = Augmentation.affine
+    @Option(
+        help: ArgumentHelp(
+            "Training augmentation: affine (for signs), seed (the seed repository's) or none (default: the "
+                + "recipe's)."))
+    var augment: Augmentation?
     @Option(
         help: ArgumentHelp(
             "Contrast preprocessing of every image (training and evaluation); with --ensemble a comma list "
@@ -140,20 +149,21 @@ struct TrainCommand: ParsableCommand {
         }
         try checkRunOptions()
         var c = TrainConfig()
+        recipe.apply(to: &c)
         c.data = data
         c.model = model.values[0]
-        c.epochs = epochs
+        c.epochs = epochs ?? c.epochs
         c.batchSize = batchSize
         c.optimizer = optimizer
         c.lr = lr
         c.momentum = optimizer == .sgd ? momentum : 0
         c.nesterov = optimizer == .sgd && nesterov && momentum > 0
         c.weightDecay = weightDecay
-        c.lrSchedule = lrSchedule
+        c.lrSchedule = lrSchedule ?? c.lrSchedule
         c.lrStep = lrStep
         c.lrGamma = lrGamma
         c.seed = seed
-        c.augment = augment
+        c.augment = augment ?? c.augment
         c.preprocess = preprocess.values[0]
         c.crop = crop
         c.valFraction = valFraction

@@ -245,6 +245,7 @@ final class DataParallelTests: XCTestCase {
             ], dir: dir)
         XCTAssertEqual(b.status, 0, b.text)
         XCTAssertTrue(b.text.contains("after epoch 2"), b.text)
+        XCTAssertTrue(b.text.contains("note: the checkpoint's run had --epochs 2; continuing with --epochs 4"), b.text)
         let r =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json")))
             as! [String: Any]

@@ -16,6 +16,7 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(c.seed, 3)
         XCTAssertEqual(c.lr, 0.02)
         XCTAssertEqual(c.logEvery, TrainConfig().logEvery, "a missing key keeps its default")
+        XCTAssertEqual(c.lrSchedule, .step, "a checkpoint from before the key trained with the only schedule then")
         XCTAssertEqual(c.preprocess, .none)
         XCTAssertNil(c.splitSeed)
         var d = TrainConfig()
