@@ -3,8 +3,8 @@ import GTSRBData
 /// A named set of the training settings that decide accuracy and wall time (`train --recipe`): epochs,
 /// learning-rate schedule and augmentation. Flags given on the command line override the recipe's values.
 public enum Recipe: String, CaseIterable, Codable, Sendable {
-    /// The default, the best validation accuracy per unit of wall time measured (README, Results → Recipes):
-    /// `TrainConfig`'s defaults, a cosine learning rate over `signsEpochs` epochs with the `affine` augmentation.
+    /// The default (`TrainConfig`'s): a cosine learning rate over `signsEpochs` epochs with the `affine`
+    /// augmentation; README's Results → Recipes compares it with the others.
     case signs
     /// The seed repository's exact recipe: 20 epochs at a constant lr 0.01 (step schedule, one drop after the
     /// last epoch) with its RandomSizedCrop + ColorJitter + Lighting augmentation (`--augment seed`).

@@ -200,7 +200,7 @@ public final class Trainer {
                     "note: the checkpoint's run had "
                         + changed.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "; continuing with "
                         + changed.map { "\($0.0) \($0.2)" }.joined(separator: ", ")
-                        + " (give the checkpoint's values, or --recipe seed for a run of the seed's recipe)")
+                        + " (give the checkpoint's values to keep its schedule)")
             }
             return StartingPoint(
                 epoch: header.epoch, step: header.step, best: header.bestValidationAccuracy ?? -1, mean: header.mean,
