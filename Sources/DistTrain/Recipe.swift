@@ -3,23 +3,21 @@ import GTSRBData
 /// A named set of the training settings that decide accuracy and wall time (`train --recipe`): epochs,
 /// learning-rate schedule and augmentation. Flags given on the command line override the recipe's values.
 public enum Recipe: String, CaseIterable, Codable, Sendable {
-    /// The default (`TrainConfig`'s): a cosine learning rate over `signsEpochs` epochs with the `affine`
+    /// The default: `TrainConfig`'s values, a cosine learning rate over 12 epochs with the `affine`
     /// augmentation; README's Results → Recipes compares it with the others.
     case signs
     /// The seed repository's exact recipe: 20 epochs at a constant lr 0.01 (step schedule, one drop after the
     /// last epoch) with its RandomSizedCrop + ColorJitter + Lighting augmentation (`--augment seed`).
     case seed
 
-    /// Epochs of the `signs` recipe.
-    public static let signsEpochs = 12
-
     /// `config` with this recipe's epochs, schedule and augmentation; every other value is kept.
     public func apply(to config: inout TrainConfig) {
         switch self {
         case .signs:
-            config.epochs = Recipe.signsEpochs
-            config.lrSchedule = .cosine
-            config.augment = .affine
+            let defaults = TrainConfig()
+            config.epochs = defaults.epochs
+            config.lrSchedule = defaults.lrSchedule
+            config.augment = defaults.augment
         case .seed:
             config.epochs = 20
             config.lrSchedule = .step

@@ -7,8 +7,8 @@ import TorchNN
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var data = "datasets/GTSRB"
     public var model = ModelName.vggSmall
-    /// Epochs, schedule and augmentation: `Recipe.signs`'s.
-    public var epochs = Recipe.signsEpochs
+    /// Epochs, schedule and augmentation are the default recipe, `Recipe.signs`.
+    public var epochs = 12
     /// Global batch, split over the ranks.
     public var batchSize = 32
     public var optimizer = OptimizerName.sgd

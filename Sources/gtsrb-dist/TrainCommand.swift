@@ -16,7 +16,7 @@ struct TrainCommand: ParsableCommand {
     var model = ChoiceList<ModelName>([.vggSmall])
     @Option(
         help: ArgumentHelp(
-            "Training recipe: signs (cosine lr, affine augmentation, \(Recipe.signsEpochs) epochs) or seed (the "
+            "Training recipe: signs (cosine lr, affine augmentation, \(TrainConfig().epochs) epochs) or seed (the "
                 + "seed repository's: 20 epochs at a constant lr, its augmentation).",
             discussion: "Sets --epochs, --lr-schedule and --augment; flags given with it override its values."))
     var recipe = Recipe.signs

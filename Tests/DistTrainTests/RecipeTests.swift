@@ -17,7 +17,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(seed.learningRate(epoch: 19, progress: 0.99), 0.03, "constant over the seed's 20 epochs")
         var signs = seed
         Recipe.signs.apply(to: &signs)
-        XCTAssertEqual(signs.epochs, Recipe.signsEpochs)
+        XCTAssertEqual(signs.epochs, 12)
         XCTAssertEqual(signs.lrSchedule, .cosine)
         XCTAssertEqual(signs.augment, .affine)
         var defaults = TrainConfig()

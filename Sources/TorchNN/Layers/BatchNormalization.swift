@@ -321,12 +321,17 @@ open class BatchNormalization: Module {
         let C = nOutput
         let mean = isTraining ? saveMean.data[c] : runningMean.data[c]
         let invStd = isTraining ? saveInvStd.data[c] : 1 / (runningVar.data[c] + eps).squareRoot()
-        var sumG: Float = reuse ? gradientSums.data[c] : 0
-        var dot: Float = reuse ? gradientSums.data[C + c] : 0
-        for n in 0..<(reuse ? 0 : N) {
-            let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
-            sumG += sg
-            dot += sd
+        var sumG: Float = 0
+        var dot: Float = 0
+        if reuse {
+            sumG = gradientSums.data[c]
+            dot = gradientSums.data[C + c]
+        } else {
+            for n in 0..<N {
+                let (sg, sd) = Kernels.sumAndCentredDot(x + (n * C + c) * S, go + (n * C + c) * S, S, mean)
+                sumG += sg
+                dot += sd
+            }
         }
         gradWeight.data[c] += scale * dot * invStd
         gradBias.data[c] += scale * sumG
