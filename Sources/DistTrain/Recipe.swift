@@ -18,10 +18,12 @@ public enum Recipe: String, CaseIterable, Codable, Sendable {
             config.epochs = defaults.epochs
             config.lrSchedule = defaults.lrSchedule
             config.augment = defaults.augment
+            config.mirror = defaults.mirror
         case .seed:
             config.epochs = 20
             config.lrSchedule = .step
             config.augment = .seedRecipe
+            config.mirror = false
         }
     }
 }

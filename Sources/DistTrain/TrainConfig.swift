@@ -23,6 +23,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     /// Seed of the validation split (nil: `seed`); ensemble members share the base seed's split.
     public var splitSeed: UInt64? = nil
     public var augment = Augmentation.affine
+    /// Mirror the training images of the classes that `SignMirror` maps (half of them, taking the mirrored class).
+    public var mirror = false
     /// Contrast preprocessing of every image, in training and evaluation.
     public var preprocess = Preprocessing.none
     public var crop = Crop.whole
@@ -115,11 +117,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// A configuration as a checkpoint stored it, with the keys that older checkpoints lack set to today's
-    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step`, the only
-    /// schedule before the key was added.
+    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step` and a
+    /// missing `mirror` false, what runs did before the keys were added.
     static func withDefaults(_ stored: [String: Any]) throws -> [String: Any] {
         var then = TrainConfig()
         then.lrSchedule = .step
+        then.mirror = false
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(then)) as? [String: Any]
         return (defaults ?? [:]).merging(stored) { _, storedValue in storedValue }
     }

@@ -156,7 +156,8 @@ public final class Trainer {
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,
             replica: replica, dropouts: model.allModules.compactMap { $0 as? Dropout }, mean: mean, std: std,
-            trainingTransform: Augmenter(kind: config.augment, mean: mean, std: std, preprocess: config.preprocess),
+            trainingTransform: Augmenter(
+                kind: config.augment, mean: mean, std: std, preprocess: config.preprocess, mirror: config.mirror),
             evaluationTransform: Augmenter(kind: .none, mean: mean, std: std, preprocess: config.preprocess),
             metricsPath: metricsPath, started: started,
             progress: Progress(style: comm.isRoot ? options.progress : .off, prefix: options.logPrefix))
@@ -190,16 +191,17 @@ public final class Trainer {
                 scalars: header.optimizerScalars, tensors: checkpoint.optimizerTensors)
             let place = header.position.map { "in epoch \(header.epoch + 1) after batch \($0.batches)" }
             log("resumed from \(path) " + (place ?? "after epoch \(header.epoch)") + " (step \(header.step))")
-            let changed = [
-                ("--epochs", String(header.config.epochs), String(config.epochs)),
-                ("--lr-schedule", header.config.lrSchedule.rawValue, config.lrSchedule.rawValue),
-                ("--augment", header.config.augment.rawValue, config.augment.rawValue),
-            ].filter { $0.1 != $0.2 }
-            if !changed.isEmpty {
+            let changed = [header.config, config].map {
+                [
+                    "--epochs \($0.epochs)", "--lr-schedule \($0.lrSchedule.rawValue)",
+                    "--augment \($0.augment.rawValue)", $0.mirror ? "--mirror" : "--no-mirror",
+                ]
+            }
+            let differ = zip(changed[0], changed[1]).filter { $0.0 != $0.1 }
+            if !differ.isEmpty {
                 log(
-                    "note: the checkpoint's run had "
-                        + changed.map { "\($0.0) \($0.1)" }.joined(separator: ", ") + "; continuing with "
-                        + changed.map { "\($0.0) \($0.2)" }.joined(separator: ", ")
+                    "note: the checkpoint's run had " + differ.map(\.0).joined(separator: ", ") + "; continuing with "
+                        + differ.map(\.1).joined(separator: ", ")
                         + " (give the checkpoint's values to keep its schedule)")
             }
             return StartingPoint(

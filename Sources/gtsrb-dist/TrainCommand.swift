@@ -18,7 +18,8 @@ struct TrainCommand: ParsableCommand {
         help: ArgumentHelp(
             "Training recipe: signs (cosine lr, affine augmentation, \(TrainConfig().epochs) epochs) or seed (the "
                 + "seed repository's: 20 epochs at a constant lr, its augmentation).",
-            discussion: "Sets --epochs, --lr-schedule and --augment; flags given with it override its values."))
+            discussion: "Sets --epochs, --lr-schedule, --augment and --mirror; flags given with it override its values."
+        ))
     var recipe = Recipe.signs
     @Option(help: "Epochs (default: the recipe's).")
     var epochs: Int?
@@ -47,6 +48,12 @@ struct TrainCommand: ParsableCommand {
             "Training augmentation: affine (for signs), seed (the seed repository's) or none (default: the "
                 + "recipe's)."))
     var augment: Augmentation?
+    @Flag(
+        inversion: .prefixedNo,
+        help: ArgumentHelp(
+            "Mirror half of the training images of signs that have a mirror image among the classes, with its "
+                + "class: symmetric signs keep theirs, left/right pairs swap (default: the recipe's)."))
+    var mirror: Bool?
     @Option(
         help: ArgumentHelp(
             "Contrast preprocessing of every image (training and evaluation); with --ensemble a comma list "
@@ -164,6 +171,7 @@ struct TrainCommand: ParsableCommand {
         c.lrGamma = lrGamma
         c.seed = seed
         c.augment = augment ?? c.augment
+        c.mirror = mirror ?? c.mirror
         c.preprocess = preprocess.values[0]
         c.crop = crop
         c.valFraction = valFraction

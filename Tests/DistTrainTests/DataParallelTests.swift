@@ -236,17 +236,21 @@ final class DataParallelTests: XCTestCase {
 
     func testResumeAtAnotherWorldSizeContinues() throws {
         let dir = MPIHarness.tempDir("reworld")
-        let a = train(2, ["--model", "convnet", "--epochs", "2", "--batch-size", "16", "--lr", "0.01"], dir: dir)
+        let a = train(
+            2, ["--model", "convnet", "--epochs", "2", "--batch-size", "16", "--lr", "0.01", "--no-mirror"], dir: dir)
         XCTAssertEqual(a.status, 0, a.text)
         let b = train(
             3,
             [
                 "--model", "convnet", "--epochs", "4", "--batch-size", "18", "--lr", "0.01", "--resume-latest",
-                "--report", "r.json",
+                "--report", "r.json", "--mirror",
             ], dir: dir)
         XCTAssertEqual(b.status, 0, b.text)
         XCTAssertTrue(b.text.contains("after epoch 2"), b.text)
-        XCTAssertTrue(b.text.contains("note: the checkpoint's run had --epochs 2; continuing with --epochs 4"), b.text)
+        XCTAssertTrue(
+            b.text.contains(
+                "note: the checkpoint's run had --epochs 2, --no-mirror; continuing with --epochs 4, --mirror"),
+            b.text)
         let r =
             try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/r.json")))
             as! [String: Any]

@@ -18,6 +18,7 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(c.logEvery, TrainConfig().logEvery, "a missing key keeps its default")
         XCTAssertEqual(c.lrSchedule, .step, "a checkpoint from before the key trained with the only schedule then")
         XCTAssertEqual(c.preprocess, .none)
+        XCTAssertFalse(c.mirror, "nor did it mirror")
         XCTAssertNil(c.splitSeed)
         var d = TrainConfig()
         d.splitSeed = 9

@@ -5,11 +5,14 @@ import TorchNN
 /// repository's datasets/transforms.lua: every geometric step is one affine map from output to source
 /// pixels, sampled bicubically (Keys, a = −0.5, edges clamped); then the contrast `preprocess`; colour steps
 /// work on [0, 1] values; ColorNormalize subtracts the per-channel mean and divides by the standard deviation.
+/// With `mirror`, a training image of a class that `SignMirror` maps is mirrored left–right with probability ½
+/// and takes the mirrored class.
 public struct Augmenter: Sendable {
     public let size: Int
     public let kind: Augmentation
     public let mean: [Float], std: [Float]
     public let preprocess: Preprocessing
+    public let mirror: Bool
 
     /// fb.resnet.torch's PCA lighting constants (ImageNet), as in the seed.
     static let eigval: [Float] = [0.2175, 0.0188, 0.0045]
@@ -17,16 +20,28 @@ public struct Augmenter: Sendable {
         [-0.5675, 0.7192, 0.4009], [-0.5808, -0.0045, -0.8140], [-0.5836, -0.6948, 0.4203],
     ]
 
-    public init(size: Int = 48, kind: Augmentation, mean: [Float], std: [Float], preprocess: Preprocessing = .none) {
+    public init(
+        size: Int = 48, kind: Augmentation, mean: [Float], std: [Float], preprocess: Preprocessing = .none,
+        mirror: Bool = false
+    ) {
         self.size = size
         self.kind = kind
         self.mean = mean
         self.std = std
         self.preprocess = preprocess
+        self.mirror = mirror
     }
 
     /// source = (a·u + b·v + c, d·u + e·v + f) for output pixel centres (u, v).
-    struct AffineMap { var a, b, c, d, e, f: Double }
+    struct AffineMap {
+        var a, b, c, d, e, f: Double
+
+        /// The map of the left–right mirrored output of `size` columns: u → size − 1 − u.
+        func mirrored(_ size: Int) -> AffineMap {
+            let last = Double(size - 1)
+            return AffineMap(a: -a, b: b, c: c + a * last, d: -d, e: e, f: f + d * last)
+        }
+    }
 
     /// Scale(size) then CenterCrop(size): the smaller side becomes `size`.
     func centreMap(_ w: Int, _ h: Int) -> AffineMap {
@@ -36,18 +51,25 @@ public struct Augmenter: Sendable {
         return AffineMap(a: s, b: 0, c: ox + 0.5 * s - 0.5, d: 0, e: s, f: oy + 0.5 * s - 0.5)
     }
 
-    /// Writes the transformed image into `out` (3·size·size floats). `rng` drives the random steps;
-    /// `train` false gives the deterministic evaluation transform.
+    /// Writes the transformed image of a sign of class `label` into `out` (3·size·size floats) and returns the
+    /// class of what it wrote (another one only when mirrored). `rng` drives the random steps; `train` false gives
+    /// the deterministic evaluation transform.
+    @discardableResult
     public func apply(
-        _ pixels: UnsafePointer<UInt8>, width w: Int, height h: Int, train: Bool,
+        _ pixels: UnsafePointer<UInt8>, width w: Int, height h: Int, label: Int = -1, train: Bool,
         rng: inout RandomGenerator, into out: UnsafeMutablePointer<Float>
-    ) {
+    ) -> Int {
         var map = centreMap(w, h)
+        var label = label
         if train {
             switch kind {
             case .none: break
             case .affine: map = randomAffine(w, h, &rng)
             case .seedRecipe: map = randomSizedCrop(w, h, &rng)
+            }
+            if mirror, let other = SignMirror.mirroredClass(label), rng.uniform() < 0.5 {
+                map = map.mirrored(size)
+                label = other
             }
         }
         sample(pixels, w, h, map, out)
@@ -63,6 +85,7 @@ public struct Augmenter: Sendable {
             let inv = 1 / std[c]
             for i in 0..<plane { p[i] = (p[i] - m) * inv }
         }
+        return label
     }
 
     func randomAffine(_ w: Int, _ h: Int, _ rng: inout RandomGenerator) -> AffineMap {

@@ -76,10 +76,12 @@ public final class BatchLoader: @unchecked Sendable {
         y.resize(Shape(indices.count))
         for (j, i) in indices.enumerated() {
             var rng = RandomGenerator(seed: seed, stream: [UInt64(epoch), UInt64(i)])
-            cache.withImage(i) { p, w, h in
-                augmenter.apply(p, width: w, height: h, train: train, rng: &rng, into: x.data + j * per)
+            let label = cache.withImage(i) { p, w, h in
+                augmenter.apply(
+                    p, width: w, height: h, label: cache.labels[i], train: train, rng: &rng,
+                    into: x.data + j * per)
             }
-            y.data[j] = Float(cache.labels[i])
+            y.data[j] = Float(label)
         }
     }
 
