@@ -4,13 +4,15 @@ augmentation, batch, optimizer and learning-rate schedule, in plain torch, so th
 time to accuracy can be compared side by side (bench/epoch_vs_pytorch.sh, bench/time_to_accuracy.sh).
 
     python3 tools/torch_twin.py --data DIR --validation RUN/validation.csv [--model vgg_small] [--epochs 6]
-        [--lr-schedule cosine] [--batch-size 32] [--threads N] [--metrics FILE] [--max-steps K]
+        [--lr-schedule cosine] [--mirror] [--batch-size 32] [--threads N] [--metrics FILE] [--max-steps K]
 
 What is the same as ours: the GTSRB training images of DIR (official PPM layout, whole image), the validation images
 our run wrote to its validation.csv (held-out tracks), normalisation by the training pixels' per-channel mean and
 standard deviation, the `affine` augmentation (rotation +-10 degrees, scale 0.9-1.1, translation +-10 %, bicubic
-with clamped edges, then ColorJitter 0.4 in a random order per image), 48x48 inputs, NLL loss on log-probabilities,
-SGD (momentum 0.9, Nesterov, no weight decay) and ours' cosine or step learning rate, set every step.
+with clamped edges, then ColorJitter 0.4 in a random order per image), with --mirror our sign-aware mirroring (half
+of the images of a class with a mirror image are flipped and take that class), 48x48 inputs, NLL loss on
+log-probabilities, SGD (momentum 0.9, Nesterov, no weight decay) and ours' cosine or step learning rate, set every
+step.
 What is PyTorch's own: its default initialisation, its bicubic kernel (a = -0.75; ours -0.5), the images resized
 to 48x48 once at load and augmented from there for a whole batch at once (affine_grid + grid_sample, the way a
 PyTorch user augments without torchvision; ours samples each image once from its source), one process with `--threads`
@@ -157,6 +159,19 @@ def color_jitter(x, gen):
     return x
 
 
+# SignMirror.swift's table: the class of each class's mirror image, or -1.
+MIRROR = torch.full((43,), -1, dtype=torch.long)
+MIRROR[[11, 12, 13, 15, 17, 18, 22, 26, 30, 35]] = torch.tensor([11, 12, 13, 15, 17, 18, 22, 26, 30, 35])
+MIRROR[[19, 20, 33, 34, 36, 37, 38, 39]] = torch.tensor([20, 19, 34, 33, 37, 36, 39, 38])
+
+
+def mirror(x, y, gen):
+    """Mirrors left-right half of the images whose class has a mirror image, giving them that class."""
+    target = MIRROR[y]
+    flip = (target >= 0) & (torch.rand(len(y), generator=gen) < 0.5)
+    return torch.where(flip.view(-1, 1, 1, 1), x.flip(3), x), torch.where(flip, target, y)
+
+
 def learning_rate(args, epoch, progress):
     if args.lr_schedule == "cosine":
         return 0.5 * (1 + math.cos(math.pi * min(1.0, (epoch + progress) / max(1, args.epochs)))) * args.lr
@@ -193,6 +208,7 @@ def main():
     p.add_argument("--lr-step", type=int, default=20)
     p.add_argument("--lr-gamma", type=float, default=0.1)
     p.add_argument("--augment", default="affine", choices=["affine", "none"])
+    p.add_argument("--mirror", action="store_true", help="sign-aware left-right mirroring (our --mirror)")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--no-channels-last", action="store_true")
     p.add_argument("--seed", type=int, default=1)
@@ -229,8 +245,10 @@ def main():
             x = images[idx].float() / 255
             if args.augment == "affine":
                 x = color_jitter(affine(x, gen), gen)
-            x = normalise(x, mean, std, memory)
             y = labels[idx]
+            if args.mirror:
+                x, y = mirror(x, y, gen)
+            x = normalise(x, mean, std, memory)
             out = model(x)
             loss = F.nll_loss(out, y)
             optimizer.zero_grad(set_to_none=False)
