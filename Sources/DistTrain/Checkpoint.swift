@@ -175,10 +175,12 @@ public struct Checkpoint {
         guard stored.model == config.model else {
             throw TrainError("\(path): checkpoint is of model \(stored.model.rawValue), not \(config.model.rawValue)")
         }
-        guard stored.preprocess == config.preprocess else {
-            throw TrainError(
-                "\(path): checkpoint was trained with --preprocess \(stored.preprocess.rawValue), "
-                    + "not \(config.preprocess.rawValue)")
+        let inputs = [
+            ("--preprocess", stored.preprocess.rawValue, config.preprocess.rawValue),
+            ("--crop", stored.crop.rawValue, config.crop.rawValue),
+        ].filter { $0.1 != $0.2 }
+        if let (flag, was, now) = inputs.first {
+            throw TrainError("\(path): checkpoint was trained with \(flag) \(was), not \(now)")
         }
         let mismatches = [
             ("--seed", String(stored.seed), String(config.seed)),

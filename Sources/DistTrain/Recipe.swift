@@ -1,16 +1,19 @@
 import GTSRBData
 
 /// A named set of the training settings that decide accuracy and wall time (`train --recipe`): epochs,
-/// learning-rate schedule and augmentation. Flags given on the command line override the recipe's values.
+/// learning-rate schedule, augmentation, mirroring and crop. Flags given on the command line override the
+/// recipe's values.
 public enum Recipe: String, CaseIterable, Codable, Sendable {
     /// The default: `TrainConfig`'s values, a cosine learning rate over 12 epochs with the `affine`
-    /// augmentation; README's Results → Recipes compares it with the others.
+    /// augmentation and sign-aware mirroring, on the signs' annotated regions (`roi`); README's Results → Recipes
+    /// compares it with the others.
     case signs
     /// The seed repository's exact recipe: 20 epochs at a constant lr 0.01 (step schedule, one drop after the
-    /// last epoch) with its RandomSizedCrop + ColorJitter + Lighting augmentation (`--augment seed`).
+    /// last epoch) with its RandomSizedCrop + ColorJitter + Lighting augmentation (`--augment seed`) on whole
+    /// images, no mirroring.
     case seed
 
-    /// `config` with this recipe's epochs, schedule and augmentation; every other value is kept.
+    /// `config` with this recipe's epochs, schedule, augmentation, mirroring and crop; every other value is kept.
     public func apply(to config: inout TrainConfig) {
         switch self {
         case .signs:
@@ -19,11 +22,13 @@ public enum Recipe: String, CaseIterable, Codable, Sendable {
             config.lrSchedule = defaults.lrSchedule
             config.augment = defaults.augment
             config.mirror = defaults.mirror
+            config.crop = defaults.crop
         case .seed:
             config.epochs = 20
             config.lrSchedule = .step
             config.augment = .seedRecipe
             config.mirror = false
+            config.crop = .whole
         }
     }
 }

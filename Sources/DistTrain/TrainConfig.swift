@@ -7,7 +7,7 @@ import TorchNN
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var data = "datasets/GTSRB"
     public var model = ModelName.vggSmall
-    /// Epochs, schedule and augmentation are the default recipe, `Recipe.signs`.
+    /// Epochs, schedule, augmentation, mirroring and crop are the default recipe, `Recipe.signs`.
     public var epochs = 12
     /// Global batch, split over the ranks.
     public var batchSize = 32
@@ -24,10 +24,11 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var splitSeed: UInt64? = nil
     public var augment = Augmentation.affine
     /// Mirror the training images of the classes that `SignMirror` maps (half of them, taking the mirrored class).
-    public var mirror = false
+    public var mirror = true
     /// Contrast preprocessing of every image, in training and evaluation.
     public var preprocess = Preprocessing.none
-    public var crop = Crop.whole
+    /// The part of each image decoded: the annotated sign (`roi`), or the whole image with its border.
+    public var crop = Crop.roi
     public var valFraction = 0.1
     public var save = "checkpoints"
     public var checkpointEvery = 1
@@ -117,12 +118,13 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// A configuration as a checkpoint stored it, with the keys that older checkpoints lack set to today's
-    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step` and a
-    /// missing `mirror` false, what runs did before the keys were added.
+    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step`, a missing
+    /// `mirror` false and a missing `crop` whole, what runs did before the keys were added.
     static func withDefaults(_ stored: [String: Any]) throws -> [String: Any] {
         var then = TrainConfig()
         then.lrSchedule = .step
         then.mirror = false
+        then.crop = .whole
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(then)) as? [String: Any]
         return (defaults ?? [:]).merging(stored) { _, storedValue in storedValue }
     }

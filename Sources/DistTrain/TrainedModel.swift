@@ -48,8 +48,9 @@ public struct TrainedModel {
             std: checkpoint.header.std, epoch: checkpoint.header.epoch, source: path)
     }
 
-    /// The model of a safetensors file. Its metadata (written by `export`) names the model, the preprocessing,
-    /// the mean and the standard deviation; `model` is used where the file names none, and must agree where it does.
+    /// The model of a safetensors file. Its metadata (written by `export`) names the model, the preprocessing, the
+    /// crop (whole where it names none, as files written before the key), the mean and the standard deviation;
+    /// `model` is used where the file names none, and must agree where it does.
     public static func load(weights path: String, model given: ModelName?) throws -> TrainedModel {
         try load(weights: path, data: try RunFiles.read(path, "weights"), model: given)
     }
@@ -64,6 +65,11 @@ public struct TrainedModel {
             throw TrainError("\(path): metadata preprocess \(preprocess) is unknown")
         }
         config.preprocess = p
+        let crop = file.metadata["crop"] ?? Crop.whole.rawValue
+        guard let c = Crop(rawValue: crop) else {
+            throw TrainError("\(path): metadata crop \(crop) is unknown")
+        }
+        config.crop = c
         let network = ModelRegistry.make(config.model, seed: 1)
         try load(file.tensors, into: network, path: path)
         func channels(_ key: String) throws -> [Float] {
@@ -139,6 +145,7 @@ public struct TrainedModel {
     public func export(to path: String) throws -> Int {
         let metadata = [
             "model": config.model.rawValue, "epoch": String(epoch), "preprocess": config.preprocess.rawValue,
+            "crop": config.crop.rawValue,
             "mean": mean.map { String($0) }.joined(separator: ","),
             "std": std.map { String($0) }.joined(separator: ","),
             "format": "pt", "producer": "gtsrb-dist",

@@ -79,6 +79,11 @@ struct EvalCommand: ParsableCommand {
     /// were trained without (which they must share).
     func samples(_ models: [TrainedModel], comm: Communicator) throws -> (DecodedCache, [Int], String) {
         let first = models[0].config
+        for m in models where m.config.crop != first.crop {
+            throw TrainError(
+                "\(m.source) was trained on --crop \(m.config.crop.rawValue) images, \(models[0].source) on "
+                    + "\(first.crop.rawValue): vote members trained on the same --crop")
+        }
         let context = try DataContext(
             dataDir: data, cacheDir: cacheDir, crop: first.crop, skipBad: false,
             comm: comm, needTrain: false, log: { if comm.isRoot { print($0) } })

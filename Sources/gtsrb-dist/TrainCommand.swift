@@ -16,9 +16,11 @@ struct TrainCommand: ParsableCommand {
     var model = ChoiceList<ModelName>([.vggSmall])
     @Option(
         help: ArgumentHelp(
-            "Training recipe: signs (cosine lr, affine augmentation, \(TrainConfig().epochs) epochs) or seed (the "
-                + "seed repository's: 20 epochs at a constant lr, its augmentation).",
-            discussion: "Sets --epochs, --lr-schedule, --augment and --mirror; flags given with it override its values."
+            "Training recipe: signs (cosine lr, affine augmentation, mirrored signs, roi crop, "
+                + "\(TrainConfig().epochs) epochs) or seed (the seed repository's: 20 epochs at a constant lr, its "
+                + "augmentation, whole images).",
+            discussion:
+                "Sets --epochs, --lr-schedule, --augment, --mirror and --crop; flags given with it override its values."
         ))
     var recipe = Recipe.signs
     @Option(help: "Epochs (default: the recipe's).")
@@ -59,8 +61,9 @@ struct TrainCommand: ParsableCommand {
             "Contrast preprocessing of every image (training and evaluation); with --ensemble a comma list "
                 + "cycles over the members."))
     var preprocess = ChoiceList<Preprocessing>([.none])
-    @Option(help: "Image crop: whole (the seed's) or roi.")
-    var crop = Crop.whole
+    @Option(
+        help: "Image crop: roi (the annotated sign) or whole (with its border; the seed's) (default: the recipe's).")
+    var crop: Crop?
     @Option(help: "Fraction of each class's tracks held out for validation.")
     var valFraction = 0.1
     @Option(help: "Checkpoint folder.")
@@ -173,7 +176,7 @@ struct TrainCommand: ParsableCommand {
         c.augment = augment ?? c.augment
         c.mirror = mirror ?? c.mirror
         c.preprocess = preprocess.values[0]
-        c.crop = crop
+        c.crop = crop ?? c.crop
         c.valFraction = valFraction
         c.save = save
         c.checkpointEvery = checkpointEvery

@@ -266,6 +266,11 @@ final class DataParallelTests: XCTestCase {
             ], dir: dir)
         XCTAssertNotEqual(c.status, 0)
         XCTAssertTrue(c.text.contains(".ckpt: checkpoint was trained with --preprocess none, not equalize"), c.text)
+        let d = train(
+            1, ["--model", "convnet", "--epochs", "5", "--batch-size", "16", "--crop", "whole", "--resume-latest"],
+            dir: dir)
+        XCTAssertNotEqual(d.status, 0)
+        XCTAssertTrue(d.text.contains(".ckpt: checkpoint was trained with --crop roi, not whole"), d.text)
     }
 
     func testBadInputEndsEveryRankWithAClearError() throws {

@@ -86,7 +86,7 @@ final class EmulatedClusterTests: XCTestCase {
         XCTAssertEqual(run.status, 0, run.text)
         XCTAssertTrue(run.text.contains("on host2 (rank 2"), run.text)
         XCTAssertTrue(run.text.contains("received from rank 0"), "host 2 had no cache and got rank 0's:\n\(run.text)")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: host(2, "run/cache/train-whole.gdcache")))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: host(2, "run/cache/train-roi.gdcache")))
         XCTAssertTrue(FileManager.default.fileExists(atPath: host(1, "run/ckpt/epoch-002.ckpt")))
         XCTAssertFalse(FileManager.default.fileExists(atPath: host(2, "run/ckpt")), "checkpoints on rank 0's host only")
         XCTAssertFalse(FileManager.default.fileExists(atPath: host(2, "run/report.json")))

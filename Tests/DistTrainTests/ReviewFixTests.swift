@@ -1,5 +1,6 @@
 import Foundation
 import GTSRBData
+import TorchNN
 import XCTest
 
 @testable import DistTrain
@@ -97,6 +98,38 @@ final class ReviewFixTests: XCTestCase {
         let initFrom = train(1, ["--epochs", "1", "--model", "vgg_small", "--init-from", "m.safetensors"], dir: dir)
         XCTAssertNotEqual(initFrom.status, 0)
         XCTAssertTrue(initFrom.text.contains("whose metadata says model convnet"), initFrom.text)
+        // The crop travels in the metadata; a file without it (written before the key) is of whole images.
+        let file = try SafeTensors.read(path: "\(dir)/m.safetensors")
+        XCTAssertEqual(file.metadata["crop"], "roi", "the default recipe's crop")
+        XCTAssertEqual(try TrainedModel.load(weights: "\(dir)/m.safetensors", model: nil).config.crop, .roi)
+        try SafeTensors.write(
+            file.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+            metadata: file.metadata.filter { $0.key != "crop" }, to: "\(dir)/old.safetensors")
+        XCTAssertEqual(try TrainedModel.load(weights: "\(dir)/old.safetensors", model: nil).config.crop, .whole)
+    }
+
+    /// Members voted together are scored on one decoding of the images, so they must share the crop.
+    func testCommitteeOfAnotherCropIsRefused() throws {
+        let dir = MPIHarness.tempDir("committee-crop")
+        XCTAssertEqual(train(1, ["--epochs", "1"], dir: dir).status, 0)
+        let whole = MPIHarness.run(
+            1,
+            [
+                "train", "--data", ReviewFixTests.data, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/whole",
+                "--model", "convnet", "--batch-size", "16", "--progress", "off", "--epochs", "1", "--crop", "whole",
+            ], cwd: dir)
+        XCTAssertEqual(whole.status, 0, whole.text)
+        let vote = MPIHarness.run(
+            1,
+            [
+                "eval", "--checkpoint", "ckpt/epoch-001.ckpt", "whole/epoch-001.ckpt", "--data", ReviewFixTests.data,
+                "--cache-dir", "cache",
+            ], cwd: dir)
+        XCTAssertNotEqual(vote.status, 0)
+        XCTAssertTrue(
+            vote.text.contains(
+                "whole/epoch-001.ckpt was trained on --crop whole images, ckpt/epoch-001.ckpt on roi: vote members "
+                    + "trained on the same --crop"), vote.text)
     }
 
     /// A fresh run in a used --save keeps the earlier metrics file and starts its own; `plot` writes beside it.
@@ -244,7 +277,7 @@ final class ReviewFixTests: XCTestCase {
         XCTAssertEqual(out.status, 0, out.text)
         let rows = try lines("\(dir)/ckpt/validation.csv")
         XCTAssertEqual(rows.first, "ClassId;Track;Filename")
-        let cache = try DecodedCache(path: "\(dir)/cache/train-whole.gdcache")
+        let cache = try DecodedCache(path: "\(dir)/cache/train-roi.gdcache")
         let held = TrackSplit.split(labels: cache.labels, tracks: cache.tracks, fraction: 0.1, seed: 3).validation
         XCTAssertFalse(held.isEmpty)
         XCTAssertEqual(

@@ -19,6 +19,7 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(c.lrSchedule, .step, "a checkpoint from before the key trained with the only schedule then")
         XCTAssertEqual(c.preprocess, .none)
         XCTAssertFalse(c.mirror, "nor did it mirror")
+        XCTAssertEqual(c.crop, .whole, "and it decoded whole images")
         XCTAssertNil(c.splitSeed)
         var d = TrainConfig()
         d.splitSeed = 9
