@@ -3,7 +3,7 @@
 machine, data and validation split; behind bench/epoch_vs_pytorch.sh and bench/time_to_accuracy.sh.
 
     bench/vs_pytorch.py epoch    --data DIR [--model M] [--ranks N] [--rounds R] [--out FILE]
-    bench/vs_pytorch.py accuracy --data DIR [--model M] [--ranks N] [--epochs E] [--mirror] [--out FILE]
+    bench/vs_pytorch.py accuracy --data DIR [--model M] [--ranks N] [--epochs E] [--no-mirror] [--crop C] [--out FILE]
 
 `epoch`: one real training epoch of each (cosine lr, `affine` augmentation, the held-out tracks out), twice: with
 OpenBLAS as this machine sets it, and with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset for that command only (a
@@ -46,7 +46,8 @@ def ours(args, setting, env, folder, epochs, log):
     shutil.rmtree(save, ignore_errors=True)
     command = [os.path.join(ROOT, "launch", "local.sh"), str(args.ranks), "train", "--model", args.model,
                "--epochs", str(epochs), "--lr-schedule", "cosine", "--seed", str(args.seed), "--data", args.data,
-               "--save", save, "--keep-checkpoints", "1", "--mirror" if args.mirror else "--no-mirror"]
+               "--save", save, "--keep-checkpoints", "1", "--mirror" if args.mirror else "--no-mirror",
+               "--crop", args.crop]
     if args.cache_dir:
         command += ["--cache-dir", args.cache_dir]
     env = dict(env, GTSRB_PROGRESS="lines")
@@ -65,7 +66,8 @@ def twin(args, env, validation, epochs, folder, setting, log):
     command = [args.python, os.path.join(ROOT, "tools", "torch_twin.py"), "--data", args.data, "--validation",
                validation, "--model", args.model, "--epochs", str(epochs), "--lr-schedule", "cosine",
                "--seed", str(args.seed), "--threads", str(args.threads), "--metrics", metrics,
-               "--cache-dir", args.cache_dir or folder] + (["--mirror"] if args.mirror else [])
+               "--cache-dir", args.cache_dir or folder, "--mirror" if args.mirror else "--no-mirror",
+               "--crop", args.crop]
     rc, wall, rss = run(command, env, log)
     if rc != 0:
         sys.exit(f"vs_pytorch: the PyTorch twin failed (exit {rc}); see {log}")
@@ -161,7 +163,9 @@ def main():
     p.add_argument("--rounds", type=int, default=1, help="epoch mode: rounds of ours then PyTorch per setting")
     p.add_argument("--epochs", type=int, default=6, help="accuracy mode: epochs of each run")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--mirror", action="store_true", help="both programs mirror signs (train --mirror)")
+    p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
+                   help="both programs mirror signs (train --mirror; default: on, as our default recipe)")
+    p.add_argument("--crop", default="roi", choices=["roi", "whole"], help="both programs' crop (train --crop)")
     p.add_argument("--cache-dir", help="decoded-image caches of both programs")
     p.add_argument("--python", default=os.environ.get("PY", "python3"), help="a Python with torch (PY)")
     p.add_argument("--out", help="append the figures as JSON lines here")

@@ -4,19 +4,21 @@ augmentation, batch, optimizer and learning-rate schedule, in plain torch, so th
 time to accuracy can be compared side by side (bench/epoch_vs_pytorch.sh, bench/time_to_accuracy.sh).
 
     python3 tools/torch_twin.py --data DIR --validation RUN/validation.csv [--model vgg_small] [--epochs 6]
-        [--lr-schedule cosine] [--mirror] [--batch-size 32] [--threads N] [--metrics FILE] [--max-steps K]
+        [--lr-schedule cosine] [--no-mirror] [--crop roi|whole] [--batch-size 32] [--threads N] [--metrics FILE]
+        [--max-steps K]
 
-What is the same as ours: the GTSRB training images of DIR (official PPM layout, whole image), the validation images
+What is the same as ours: the GTSRB training images of DIR (official PPM layout; with --crop roi, the default, each
+image's annotated region scaled from the CSV's size to the file's, as ours), the validation images
 our run wrote to its validation.csv (held-out tracks), normalisation by the training pixels' per-channel mean and
 standard deviation, the `affine` augmentation (rotation +-10 degrees, scale 0.9-1.1, translation +-10 %, bicubic
-with clamped edges, then ColorJitter 0.4 in a random order per image), with --mirror our sign-aware mirroring (half
+with clamped edges, then ColorJitter 0.4 in a random order per image), unless --no-mirror our sign-aware mirroring (half
 of the images of a class with a mirror image are flipped and take that class), 48x48 inputs, NLL loss on
 log-probabilities, SGD (momentum 0.9, Nesterov, no weight decay) and ours' cosine or step learning rate, set every
 step.
 What is PyTorch's own: its default initialisation, its bicubic kernel (a = -0.75; ours -0.5), the images resized
-to 48x48 once at load and augmented from there for a whole batch at once (affine_grid + grid_sample, the way a
-PyTorch user augments without torchvision; ours samples each image once from its source), one process with `--threads`
-intra-op threads (its best setting on few cores) and channels_last.
+(smaller side 48, centre kept) once at load and augmented from there for a whole batch at once (affine_grid +
+grid_sample, the way a PyTorch user augments without torchvision; ours samples each image once from its source), one
+process with `--threads` intra-op threads (its best setting on few cores) and channels_last.
 
 Prints one line per epoch and appends our metrics.jsonl's keys (epoch, epoch_s, elapsed_s, img_s, train_loss,
 train_acc, val_acc, val_loss) to --metrics; elapsed_s counts from the start of this process. Ends with
@@ -64,13 +66,49 @@ def read_ppm(path):
     return np.frombuffer(data, np.uint8, w * h * 3, pos + 1).reshape(h, w, 3)
 
 
-def load_training_set(data_dir, cache_dir):
-    """Every training image resized whole to 48x48 (bicubic), with class and
+def regions(folder):
+    """Each file's annotated region of a class folder's GT-NNNNN.csv: (width, height, x1, y1, x2, y2)."""
+    csv = [name for name in os.listdir(folder) if name.startswith("GT-") and name.endswith(".csv")]
+    if not csv:
+        sys.exit(f"torch_twin: {folder}: no GT-*.csv (needed by --crop roi)")
+    rows = {}
+    with open(os.path.join(folder, csv[0])) as f:
+        for line in f.read().splitlines()[1:]:
+            cells = line.split(";")
+            if len(cells) >= 7:
+                rows[cells[0]] = tuple(int(c) for c in cells[1:7])
+    return rows
+
+
+def roi(img, region):
+    """The annotated region of an HxWx3 image, its coordinates scaled from the CSV's size to the file's, as ours."""
+    w, h, x1, y1, x2, y2 = region
+    sx, sy = img.shape[1] / w, img.shape[0] / h
+    a = min(max(0, math.floor(x1 * sx)), img.shape[1] - 1)
+    b = min(max(0, math.floor(y1 * sy)), img.shape[0] - 1)
+    c = max(a + 1, min(img.shape[1], math.ceil((x2 + 1) * sx)))
+    d = max(b + 1, min(img.shape[0], math.ceil((y2 + 1) * sy)))
+    return img[b:d, a:c]
+
+
+def resized(img):
+    """An HxWx3 uint8 image as a 3x48x48 float tensor: the smaller side scaled to 48 (bicubic), the centre kept."""
+    x = torch.from_numpy(np.ascontiguousarray(img)).permute(2, 0, 1).float()[None]
+    h, w = x.shape[2:]
+    k = SIZE / min(h, w)
+    x = F.interpolate(x, size=(max(SIZE, round(h * k)), max(SIZE, round(w * k))), mode="bicubic", align_corners=False)
+    top, left = (x.shape[2] - SIZE) // 2, (x.shape[3] - SIZE) // 2
+    return x[0, :, top:top + SIZE, left:left + SIZE]
+
+
+def load_training_set(data_dir, cache_dir, crop):
+    """Every training image (`crop` roi: its annotated region; whole: all of it) at 48x48, with class and
     'class;track;filename' keys; cached as one .npz in cache_dir."""
     root = os.path.join(data_dir, "Final_Training", "Images")
     if not os.path.isdir(root):
         sys.exit(f"torch_twin: --data {data_dir}: no Final_Training/Images folder (official PPM layout)")
-    cache = os.path.join(cache_dir, "torch-twin-train.npz") if cache_dir else None
+    name = "torch-twin-train.npz" if crop == "whole" else f"torch-twin-train-{crop}.npz"
+    cache = os.path.join(cache_dir, name) if cache_dir else None
     if cache and os.path.exists(cache):
         z = np.load(cache)
         return torch.from_numpy(z["images"]), torch.from_numpy(z["labels"]), list(z["keys"])
@@ -79,12 +117,16 @@ def load_training_set(data_dir, cache_dir):
         folder = os.path.join(root, cls)
         if not os.path.isdir(folder):
             continue
+        rows = regions(folder) if crop == "roi" else {}
         for name in sorted(os.listdir(folder)):
             if not name.endswith(".ppm"):
                 continue
-            img = torch.from_numpy(read_ppm(os.path.join(folder, name)).copy()).permute(2, 0, 1).float()
-            img = F.interpolate(img[None], size=(SIZE, SIZE), mode="bicubic", align_corners=False)[0]
-            images.append(img.clamp(0, 255).round().to(torch.uint8))
+            img = read_ppm(os.path.join(folder, name))
+            if crop == "roi":
+                if name not in rows:
+                    sys.exit(f"torch_twin: {folder}: {name} has no row in the GT csv (needed by --crop roi)")
+                img = roi(img, rows[name])
+            images.append(resized(img).clamp(0, 255).round().to(torch.uint8))
             labels.append(int(cls))
             track = int(name.split("_")[0]) if "_" in name else -1
             keys.append(f"{int(cls)};{track};{name}")
@@ -208,7 +250,9 @@ def main():
     p.add_argument("--lr-step", type=int, default=20)
     p.add_argument("--lr-gamma", type=float, default=0.1)
     p.add_argument("--augment", default="affine", choices=["affine", "none"])
-    p.add_argument("--mirror", action="store_true", help="sign-aware left-right mirroring (our --mirror)")
+    p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
+                   help="sign-aware left-right mirroring (our --mirror; default: on, as our default recipe)")
+    p.add_argument("--crop", default="roi", choices=["roi", "whole"], help="our --crop (default: our recipe's)")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--no-channels-last", action="store_true")
     p.add_argument("--seed", type=int, default=1)
@@ -221,7 +265,7 @@ def main():
     gen = torch.Generator().manual_seed(args.seed)
     memory = torch.contiguous_format if args.no_channels_last else torch.channels_last
 
-    images, labels, keys = load_training_set(args.data, args.cache_dir)
+    images, labels, keys = load_training_set(args.data, args.cache_dir, args.crop)
     train, val = split(keys, args.validation)
     mean, std = channel_statistics(images, train)
     model = build(args.model).to(memory_format=memory)
