@@ -41,13 +41,17 @@ def run(command, env, log):
     return int(rc), float(wall), float(rss)
 
 
+def input_flags(args):
+    """The mirroring and crop flags both programs take."""
+    return ["--mirror" if args.mirror else "--no-mirror", "--crop", args.crop]
+
+
 def ours(args, setting, env, folder, epochs, log):
     save = os.path.join(folder, f"ours-{setting}")
     shutil.rmtree(save, ignore_errors=True)
     command = [os.path.join(ROOT, "launch", "local.sh"), str(args.ranks), "train", "--model", args.model,
                "--epochs", str(epochs), "--lr-schedule", "cosine", "--seed", str(args.seed), "--data", args.data,
-               "--save", save, "--keep-checkpoints", "1", "--mirror" if args.mirror else "--no-mirror",
-               "--crop", args.crop]
+               "--save", save, "--keep-checkpoints", "1"] + input_flags(args)
     if args.cache_dir:
         command += ["--cache-dir", args.cache_dir]
     env = dict(env, GTSRB_PROGRESS="lines")
@@ -66,8 +70,7 @@ def twin(args, env, validation, epochs, folder, setting, log):
     command = [args.python, os.path.join(ROOT, "tools", "torch_twin.py"), "--data", args.data, "--validation",
                validation, "--model", args.model, "--epochs", str(epochs), "--lr-schedule", "cosine",
                "--seed", str(args.seed), "--threads", str(args.threads), "--metrics", metrics,
-               "--cache-dir", args.cache_dir or folder, "--mirror" if args.mirror else "--no-mirror",
-               "--crop", args.crop]
+               "--cache-dir", args.cache_dir or folder] + input_flags(args)
     rc, wall, rss = run(command, env, log)
     if rc != 0:
         sys.exit(f"vs_pytorch: the PyTorch twin failed (exit {rc}); see {log}")

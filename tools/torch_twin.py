@@ -107,8 +107,7 @@ def load_training_set(data_dir, cache_dir, crop):
     root = os.path.join(data_dir, "Final_Training", "Images")
     if not os.path.isdir(root):
         sys.exit(f"torch_twin: --data {data_dir}: no Final_Training/Images folder (official PPM layout)")
-    name = "torch-twin-train.npz" if crop == "whole" else f"torch-twin-train-{crop}.npz"
-    cache = os.path.join(cache_dir, name) if cache_dir else None
+    cache = os.path.join(cache_dir, f"torch-twin-train-{crop}.npz") if cache_dir else None
     if cache and os.path.exists(cache):
         z = np.load(cache)
         return torch.from_numpy(z["images"]), torch.from_numpy(z["labels"]), list(z["keys"])
