@@ -42,8 +42,9 @@ def run(command, env, log):
 
 
 def input_flags(args):
-    """The mirroring and crop flags both programs take."""
-    return ["--mirror" if args.mirror else "--no-mirror", "--crop", args.crop]
+    """The mirroring, crop, weight-decay and label-smoothing flags both programs take."""
+    return ["--mirror" if args.mirror else "--no-mirror", "--crop", args.crop, "--weight-decay", str(args.weight_decay),
+            "--label-smoothing", str(args.label_smoothing)]
 
 
 def ours(args, setting, env, folder, epochs, log):
@@ -169,6 +170,8 @@ def main():
     p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
                    help="both programs mirror signs (train --mirror; default: on, as our default recipe)")
     p.add_argument("--crop", default="roi", choices=["roi", "whole"], help="both programs' crop (train --crop)")
+    p.add_argument("--weight-decay", type=float, default=0.0, help="both programs' (train --weight-decay)")
+    p.add_argument("--label-smoothing", type=float, default=0.0, help="both programs' (train --label-smoothing)")
     p.add_argument("--cache-dir", help="decoded-image caches of both programs")
     p.add_argument("--python", default=os.environ.get("PY", "python3"), help="a Python with torch (PY)")
     p.add_argument("--out", help="append the figures as JSON lines here")

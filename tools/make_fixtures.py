@@ -257,8 +257,22 @@ def average_poolings():
         layer_fixture(name, dict(kW=kw, kH=kh, dW=dw, dH=dh), pool, f32(shape))
 
 
+def label_smoothing():
+    """PyTorch's cross_entropy(label_smoothing=0.1), plain and with class weights (CrossEntropyCriterion's ε)."""
+    classes, n = 7, 5
+    target = torch.from_numpy(rng.integers(0, classes, n)).long()
+    weights = torch.from_numpy(rng.uniform(0.2, 2.0, classes).astype(np.float32)).double()
+    for name, w in [("crossentropy_smoothed", None), ("crossentropy_smoothed_weighted", weights)]:
+        x = f32((n, classes), 2.0).requires_grad_(True)
+        loss = F.cross_entropy(x, target, weight=w, label_smoothing=0.1)
+        loss.backward()
+        extra = {"weights": w} if w is not None else {}
+        save(name, dict(sizeAverage=True, labelSmoothing=0.1), input=x.detach(), target=target.double(),
+             output=loss.detach().reshape(1), grad_input=x.grad, **extra)
+
+
 GROUPS = [convolutions, linear, batch_norms, poolings, activations, criterions, vgg_fixture, spatial_transformer,
-          average_poolings]
+          average_poolings, label_smoothing]
 
 
 def main():

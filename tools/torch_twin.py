@@ -13,8 +13,8 @@ our run wrote to its validation.csv (held-out tracks), normalisation by the trai
 standard deviation, the `affine` augmentation (rotation +-10 degrees, scale 0.9-1.1, translation +-10 %, bicubic
 with clamped edges, then ColorJitter 0.4 in a random order per image), unless --no-mirror our sign-aware mirroring (half
 of the images of a class with a mirror image are flipped and take that class), 48x48 inputs, NLL loss on
-log-probabilities, SGD (momentum 0.9, Nesterov, no weight decay) and ours' cosine or step learning rate, set every
-step.
+log-probabilities (with --label-smoothing, PyTorch's label_smoothing, as our --label-smoothing), SGD (momentum 0.9,
+Nesterov, --weight-decay as ours) and ours' cosine or step learning rate, set every step.
 What is PyTorch's own: its default initialisation, its bicubic kernel (a = -0.75; ours -0.5), the images resized
 (smaller side 48, centre kept) once at load and augmented from there for a whole batch at once (affine_grid +
 grid_sample, the way a PyTorch user augments without torchvision; ours samples each image once from its source), one
@@ -249,6 +249,8 @@ def main():
     p.add_argument("--lr-step", type=int, default=20)
     p.add_argument("--lr-gamma", type=float, default=0.1)
     p.add_argument("--augment", default="affine", choices=["affine", "none"])
+    p.add_argument("--weight-decay", type=float, default=0.0, help="our --weight-decay")
+    p.add_argument("--label-smoothing", type=float, default=0.0, help="our --label-smoothing")
     p.add_argument("--mirror", action=argparse.BooleanOptionalAction, default=True,
                    help="sign-aware left-right mirroring (our --mirror; default: on, as our default recipe)")
     p.add_argument("--crop", default="roi", choices=["roi", "whole"], help="our --crop (default: our recipe's)")
@@ -268,7 +270,8 @@ def main():
     train, val = split(keys, args.validation)
     mean, std = channel_statistics(images, train)
     model = build(args.model).to(memory_format=memory)
-    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True, weight_decay=0)
+    optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, nesterov=True,
+                                weight_decay=args.weight_decay)
     steps = math.ceil(len(train) / args.batch_size)
     print(f"torch_twin: torch {torch.__version__}, {args.threads} threads, {args.model}, "
           f"{len(train)} training, {len(val)} validation images, {steps} steps per epoch", flush=True)
@@ -293,7 +296,8 @@ def main():
                 x, y = mirror(x, y, gen)
             x = normalise(x, mean, std, memory)
             out = model(x)
-            loss = F.nll_loss(out, y)
+            # cross_entropy's log_softmax leaves log-probabilities as they are; it adds PyTorch's label smoothing.
+            loss = F.cross_entropy(out, y, label_smoothing=args.label_smoothing)
             optimizer.zero_grad(set_to_none=False)
             loss.backward()
             optimizer.step()

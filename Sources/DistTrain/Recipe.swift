@@ -1,8 +1,8 @@
 import GTSRBData
 
 /// A named set of the training settings that decide accuracy and wall time (`train --recipe`): epochs,
-/// learning-rate schedule, augmentation, mirroring and crop. Flags given on the command line override the
-/// recipe's values.
+/// learning-rate schedule, augmentation, mirroring, crop and label smoothing. Flags given on the command line
+/// override the recipe's values.
 public enum Recipe: String, CaseIterable, Codable, Sendable {
     /// The default: `TrainConfig`'s values, a cosine learning rate over 12 epochs with the `affine`
     /// augmentation and sign-aware mirroring, on the signs' annotated regions (`roi`); README's Results → Recipes
@@ -13,7 +13,8 @@ public enum Recipe: String, CaseIterable, Codable, Sendable {
     /// images, no mirroring.
     case seed
 
-    /// `config` with this recipe's epochs, schedule, augmentation, mirroring and crop; every other value is kept.
+    /// `config` with this recipe's epochs, schedule, augmentation, mirroring, crop and label smoothing; every other
+    /// value is kept.
     public func apply(to config: inout TrainConfig) {
         switch self {
         case .signs:
@@ -23,12 +24,14 @@ public enum Recipe: String, CaseIterable, Codable, Sendable {
             config.augment = defaults.augment
             config.mirror = defaults.mirror
             config.crop = defaults.crop
+            config.labelSmoothing = defaults.labelSmoothing
         case .seed:
             config.epochs = 20
             config.lrSchedule = .step
             config.augment = .seedRecipe
             config.mirror = false
             config.crop = .whole
+            config.labelSmoothing = 0
         }
     }
 }

@@ -16,6 +16,8 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     public var momentum: Float = 0.9
     public var nesterov = true
     public var weightDecay: Float = 0
+    /// ε of the training loss's label smoothing (PyTorch's `label_smoothing`); validation loss stays plain NLL.
+    public var labelSmoothing: Float = 0
     public var lrSchedule = LRSchedule.cosine
     public var lrStep = 20
     public var lrGamma: Float = 0.1
@@ -92,6 +94,9 @@ public struct TrainConfig: Codable, Equatable, Sendable {
         try require(lr.isFinite && lr > 0, "--lr must be a positive number, got \(lr)")
         try require(momentum.isFinite && momentum >= 0 && momentum < 1, "--momentum must be in [0, 1), got \(momentum)")
         try require(weightDecay.isFinite && weightDecay >= 0, "--weight-decay must be >= 0, got \(weightDecay)")
+        try require(
+            labelSmoothing.isFinite && labelSmoothing >= 0 && labelSmoothing < 1,
+            "--label-smoothing must be in [0, 1), got \(labelSmoothing)")
         try require(valFraction >= 0 && valFraction < 1, "--val-fraction must be in [0, 1), got \(valFraction)")
         try require(lrStep > 0, "--lr-step must be positive, got \(lrStep)")
         try require(lrGamma.isFinite && lrGamma > 0, "--lr-gamma must be positive, got \(lrGamma)")
@@ -119,12 +124,14 @@ public struct TrainConfig: Codable, Equatable, Sendable {
 
     /// A configuration as a checkpoint stored it, with the keys that older checkpoints lack set to today's
     /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step`, a missing
-    /// `mirror` false and a missing `crop` whole, what runs did before the keys were added.
+    /// `mirror` false, a missing `crop` whole and a missing `labelSmoothing` 0, what runs did before the keys were
+    /// added.
     static func withDefaults(_ stored: [String: Any]) throws -> [String: Any] {
         var then = TrainConfig()
         then.lrSchedule = .step
         then.mirror = false
         then.crop = .whole
+        then.labelSmoothing = 0
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(then)) as? [String: Any]
         return (defaults ?? [:]).merging(stored) { _, storedValue in storedValue }
     }

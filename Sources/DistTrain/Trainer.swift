@@ -132,7 +132,7 @@ public final class Trainer {
             nesterov: config.nesterov, dampening: config.nesterov ? 0 : nil,
             weightDecay: config.weightDecay)
         let replica = DataParallelReplica(
-            model: model, criterion: ClassNLLCriterion(), optimizer: optimizer,
+            model: model, criterion: ClassNLLCriterion(labelSmoothing: config.labelSmoothing), optimizer: optimizer,
             comm: comm, bucketElements: config.bucketElements,
             syncBatchNorm: config.syncBN, precision: config.allreduceDtype)
         let statistics = Augmenter.channelStatistics(train, trainIndices, preprocess: config.preprocess)
@@ -195,6 +195,7 @@ public final class Trainer {
                 [
                     "--epochs \($0.epochs)", "--lr-schedule \($0.lrSchedule.rawValue)",
                     "--augment \($0.augment.rawValue)", $0.mirror ? "--mirror" : "--no-mirror",
+                    "--label-smoothing \($0.labelSmoothing)",
                 ]
             }
             let differ = zip(changed[0], changed[1]).filter { $0.0 != $0.1 }

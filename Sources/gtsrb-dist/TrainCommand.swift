@@ -20,7 +20,8 @@ struct TrainCommand: ParsableCommand {
                 + "\(TrainConfig().epochs) epochs) or seed (the seed repository's: 20 epochs at a constant lr, its "
                 + "augmentation, whole images).",
             discussion:
-                "Sets --epochs, --lr-schedule, --augment, --mirror and --crop; flags given with it override its values."
+                "Sets --epochs, --lr-schedule, --augment, --mirror, --crop and --label-smoothing; flags given with it "
+                + "override its values."
         ))
     var recipe = Recipe.signs
     @Option(help: "Epochs (default: the recipe's).")
@@ -37,6 +38,11 @@ struct TrainCommand: ParsableCommand {
     var nesterov = true
     @Option(help: "Weight decay (L2, added to the gradient).")
     var weightDecay: Float = 0
+    @Option(
+        help: ArgumentHelp(
+            "Label smoothing ε of the training loss, PyTorch's label_smoothing: each target is (1 − ε)·onehot + "
+                + "ε/classes (default: the recipe's)."))
+    var labelSmoothing: Float?
     @Option(help: "Learning-rate schedule: step (x gamma every --lr-step epochs) or cosine (default: the recipe's).")
     var lrSchedule: LRSchedule?
     @Option(help: "Epochs between learning-rate drops (step schedule).")
@@ -169,6 +175,7 @@ struct TrainCommand: ParsableCommand {
         c.momentum = optimizer == .sgd ? momentum : 0
         c.nesterov = optimizer == .sgd && nesterov && momentum > 0
         c.weightDecay = weightDecay
+        c.labelSmoothing = labelSmoothing ?? c.labelSmoothing
         c.lrSchedule = lrSchedule ?? c.lrSchedule
         c.lrStep = lrStep
         c.lrGamma = lrGamma

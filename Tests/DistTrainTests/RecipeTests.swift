@@ -9,12 +9,14 @@ final class RecipeTests: XCTestCase {
     func testRecipesSetEpochsScheduleAndAugmentationOnly() {
         var seed = TrainConfig()
         seed.lr = 0.03
+        seed.labelSmoothing = 0.2
         Recipe.seed.apply(to: &seed)
         XCTAssertEqual(seed.epochs, 20)
         XCTAssertEqual(seed.lrSchedule, .step)
         XCTAssertEqual(seed.augment, .seedRecipe)
         XCTAssertFalse(seed.mirror)
         XCTAssertEqual(seed.crop, .whole)
+        XCTAssertEqual(seed.labelSmoothing, 0)
         XCTAssertEqual(seed.lr, 0.03, "a recipe keeps the other values")
         XCTAssertEqual(seed.learningRate(epoch: 19, progress: 0.99), 0.03, "constant over the seed's 20 epochs")
         var signs = seed
@@ -24,6 +26,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(signs.augment, .affine)
         XCTAssertTrue(signs.mirror)
         XCTAssertEqual(signs.crop, .roi)
+        XCTAssertEqual(signs.labelSmoothing, TrainConfig().labelSmoothing)
         var defaults = TrainConfig()
         defaults.lr = 0.03
         XCTAssertEqual(signs, defaults, "TrainConfig's defaults are the signs recipe")
@@ -67,8 +70,36 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(plain["crop"] as? String, "roi")
         XCTAssertEqual(try train(["--crop", "whole"])["crop"] as? String, "whole")
         XCTAssertEqual(try train(["--no-mirror"])["mirror"] as? Bool, false)
+        XCTAssertEqual(
+            try XCTUnwrap(try train(["--label-smoothing", "0.25"])["labelSmoothing"] as? Double), 0.25, accuracy: 1e-7)
         let refused = MPIHarness.run(1, ["train", "--recipe", "fast"], cwd: dir)
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.text.contains("--recipe"), refused.text)
+    }
+
+    /// The first step's training loss of a 1-image-per-class run (the same seed, so the same weights and batch):
+    /// label smoothing reaches the loss the replica trains on.
+    func testLabelSmoothingChangesTheTrainingLoss() throws {
+        let dir = MPIHarness.tempDir("smoothing")
+        func firstLoss(_ extra: [String]) throws -> Double {
+            let save = "\(dir)/run\(extra.count)"
+            let out = MPIHarness.run(
+                1,
+                [
+                    "train", "--data", MPIHarness.sharedDataset, "--cache-dir", "\(dir)/cache", "--save", save,
+                    "--model", "convnet", "--batch-size", "16", "--progress", "off", "--limit-per-class", "1",
+                    "--epochs", "1", "--log-every", "1", "--val-fraction", "0",
+                ] + extra,
+                cwd: dir)
+            XCTAssertEqual(out.status, 0, out.text)
+            let text = try String(contentsOfFile: "\(save)/metrics.jsonl", encoding: .utf8)
+            let first = try XCTUnwrap(text.split(separator: "\n").first, text)
+            let record = try JSONSerialization.jsonObject(with: Data(first.utf8)) as? [String: Any]
+            return try XCTUnwrap(record?["train_loss"] as? Double, text)
+        }
+        let plain = try firstLoss([])
+        let smoothed = try firstLoss(["--label-smoothing", "0.9"])
+        XCTAssertTrue(plain.isFinite && smoothed.isFinite)
+        XCTAssertNotEqual(plain, smoothed, "the same weights and batch, another loss")
     }
 }

@@ -20,6 +20,7 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertEqual(c.preprocess, .none)
         XCTAssertFalse(c.mirror, "nor did it mirror")
         XCTAssertEqual(c.crop, .whole, "and it decoded whole images")
+        XCTAssertEqual(c.labelSmoothing, 0, "with plain targets")
         XCTAssertNil(c.splitSeed)
         var d = TrainConfig()
         d.splitSeed = 9
@@ -65,6 +66,7 @@ final class TrainConfigTests: XCTestCase {
             ({ $0.model = .mlp }, 1, "--model mlp"),
             ({ $0.bucketMB = -1 }, 1, "--bucket-mb"),
             ({ $0.threads = 0 }, 1, "--threads"),
+            ({ $0.labelSmoothing = 1 }, 1, "--label-smoothing"),
         ]
         XCTAssertNoThrow(try TrainConfig().validate(worldSize: 4))
         for (change, ranks, flag) in cases {

@@ -160,6 +160,11 @@ final class GradientCheckTests: XCTestCase {
             ClassNLLCriterion(weights: [1, 2, 0.5, 3], sizeAverage: true), input: lsm, target: target, seed: seed)
         GradientChecker.check(ClassNLLCriterion(sizeAverage: false), input: lsm, target: target, seed: seed)
         GradientChecker.check(CrossEntropyCriterion(), input: logits, target: target, seed: seed)
+        GradientChecker.check(ClassNLLCriterion(labelSmoothing: 0.1), input: lsm, target: target, seed: seed)
+        GradientChecker.check(
+            ClassNLLCriterion(weights: [1, 2, 0.5, 3], sizeAverage: false, labelSmoothing: 0.3), input: lsm,
+            target: target, seed: seed)
+        GradientChecker.check(CrossEntropyCriterion(labelSmoothing: 0.2), input: logits, target: target, seed: seed)
         GradientChecker.check(
             CrossEntropyCriterion(), input: GradientChecker.random(Shape(4), &rng),
             target: Tensor(Shape(1), values: [2]), seed: seed)

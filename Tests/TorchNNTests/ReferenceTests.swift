@@ -201,9 +201,12 @@ final class ReferenceTests: XCTestCase {
 
     func testCriterions() throws {
         let weighted = try Fixture("classnll_weighted").tensor("weights").array
+        let smoothedWeights = try Fixture("crossentropy_smoothed_weighted").tensor("weights").array
         let cases: [(name: String, criterion: Criterion)] = [
             ("classnll", ClassNLLCriterion()), ("classnll_weighted", ClassNLLCriterion(weights: weighted)),
             ("crossentropy", CrossEntropyCriterion()), ("mse", MSECriterion()),
+            ("crossentropy_smoothed", CrossEntropyCriterion(labelSmoothing: 0.1)),
+            ("crossentropy_smoothed_weighted", CrossEntropyCriterion(weights: smoothedWeights, labelSmoothing: 0.1)),
         ]
         for (name, criterion) in cases {
             let f = try Fixture(name)

@@ -1,10 +1,11 @@
-/// `nn.CrossEntropyCriterion`: LogSoftMax followed by ClassNLLCriterion, on raw scores D or N×D.
+/// `nn.CrossEntropyCriterion`: LogSoftMax followed by ClassNLLCriterion, on raw scores D or N×D; with
+/// `labelSmoothing` ε it is PyTorch's `CrossEntropyLoss(weight, label_smoothing=ε)`.
 public final class CrossEntropyCriterion: Criterion {
     private let lsm = LogSoftMax()
     private let nll: ClassNLLCriterion
 
-    public init(weights: [Float]? = nil, sizeAverage: Bool = true) {
-        nll = ClassNLLCriterion(weights: weights, sizeAverage: sizeAverage)
+    public init(weights: [Float]? = nil, sizeAverage: Bool = true, labelSmoothing: Float = 0) {
+        nll = ClassNLLCriterion(weights: weights, sizeAverage: sizeAverage, labelSmoothing: labelSmoothing)
         super.init()
     }
 
