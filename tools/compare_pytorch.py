@@ -2,8 +2,8 @@
 """Checks our exported model against its PyTorch twin.
 
 Builds the PyTorch twin (tools/torch_models.py) of the model the export's metadata names (vgg_small,
-vgg_small_dropout, vgg_small_stn or resnet14), loads our export with load_state_dict (strict), runs it on the
-inputs our `gtsrb-dist eval --dump` wrote, and compares its log-probabilities with ours:
+vgg_small_dropout, vgg_small_stn, vgg_small_stn2 or resnet14), loads our export with load_state_dict (strict), runs it
+on the inputs our `gtsrb-dist eval --dump` wrote, and compares its log-probabilities with ours:
 max abs difference <= 1e-4 and identical predicted classes. Needs torch and safetensors (optional
 dependencies); without them it says so and exits 0.
 

@@ -55,15 +55,35 @@ class BilinearSampler(nn.Module):
         return F.grid_sample(pair[0], pair[1], mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
+def transformer(localisation, features, size):
+    """SpatialTransformer.make: ConcatTable[Identity, localisation -> head -> rot/sca/tra -> grid] -> sampler."""
+    grid = nn.Sequential(localisation, nn.Linear(features, 4), AffineTransformMatrixGenerator(),
+                         AffineGridGenerator(size, size))
+    return nn.Sequential(ConcatTable([nn.Identity(), grid]), BilinearSampler())
+
+
+def input_transformer():
+    """VGGSmallSTN's transformer of the 3x48x48 image."""
+    return transformer(nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(3, 20, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+                                     nn.Conv2d(20, 20, 5), nn.ReLU(), nn.Flatten(), nn.Linear(720, 50), nn.ReLU()),
+                       50, 48)
+
+
 def vgg_small_stn(classes=43):
     """VGGSmallSTN: a spatial transformer (rotation, scale, translation) in front of vgg_small; the engine numbers
     the top-level modules, so the twin is a plain Sequential of the same nesting."""
-    localisation = nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(3, 20, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
-                                 nn.Conv2d(20, 20, 5), nn.ReLU(), nn.Flatten(), nn.Linear(720, 50), nn.ReLU())
-    grid = nn.Sequential(localisation, nn.Linear(50, 4), AffineTransformMatrixGenerator(), AffineGridGenerator(48, 48))
-    stn = nn.Sequential(ConcatTable([nn.Identity(), grid]), BilinearSampler())
     vgg = VGGSmall(classes)
-    return nn.Sequential(stn, vgg.features, vgg.classifier)
+    return nn.Sequential(input_transformer(), vgg.features, vgg.classifier)
+
+
+def vgg_small_stn2(classes=43):
+    """VGGSmallSTN2: vgg_small with the input transformer and a second one on stage 1's 32x24x24 maps."""
+    vgg = VGGSmall(classes)
+    stages = list(vgg.features)
+    localisation = nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(32, 32, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
+                                 nn.Flatten(), nn.Linear(512, 50), nn.ReLU())
+    return nn.Sequential(input_transformer(), nn.Sequential(*stages[:7]), transformer(localisation, 50, 24),
+                         nn.Sequential(*stages[7:]), vgg.classifier)
 
 
 class CAddTable(nn.Module):
@@ -89,6 +109,7 @@ MODELS = {
     "vgg_small": lambda classes: VGGSmall(classes),
     "vgg_small_dropout": lambda classes: VGGSmall(classes, stage_dropout=True),
     "vgg_small_stn": vgg_small_stn,
+    "vgg_small_stn2": vgg_small_stn2,
     "resnet14": resnet14,
 }
 

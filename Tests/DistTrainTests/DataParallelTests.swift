@@ -165,9 +165,10 @@ final class DataParallelTests: XCTestCase {
 
     /// The table models take the same steps at 3 ranks as at 1 with --sync-bn (as vgg_small above), with gradient
     /// buckets of 0.05 MB: dozens reduced during the backward pass, through ConcatTable branches (resnet14's blocks,
-    /// vgg_small_stn's transformer), whose parameters must be reported from the end of the flat vector.
+    /// vgg_small_stn's and vgg_small_stn2's transformers), whose parameters must be reported from the end of the flat
+    /// vector.
     func testTableModelsAreWorldSizeInvariantWithSyncBatchNorm() throws {
-        for model in ["resnet14", "vgg_small_stn"] {
+        for model in ["resnet14", "vgg_small_stn", "vgg_small_stn2"] {
             var checkpoints: [Checkpoint] = []
             for ranks in [1, 3] {
                 let dir = MPIHarness.tempDir("tables-\(model)-\(ranks)")
@@ -188,9 +189,11 @@ final class DataParallelTests: XCTestCase {
             let params = relativeDifference(checkpoints[1].params, checkpoints[0].params)
             let buffers = relativeDifference(checkpoints[1].buffers, checkpoints[0].buffers)
             print("\(model) at 3 ranks: relative L2 to 1 rank: parameters \(params), BatchNorm buffers \(buffers)")
-            // Rounding measured 8e-6 (resnet14) and 7e-6 (vgg_small_stn). With ConcatTable reporting its branches
-            // first to last (buckets sent before their values were final), resnet14 ended 3e-4 away.
-            XCTAssertLessThan(params, 3e-5, "\(model) at 3 ranks: parameters")
+            // Rounding measured 1e-8 (resnet14), 2.2e-5 (vgg_small_stn) and 2.8e-5 (vgg_small_stn2; the sampler's
+            // grid carries the rounding into every pixel). With ConcatTable reporting its branches first to last
+            // (buckets sent before their values were final), resnet14 ended 3e-4 away.
+            let bound = model == "resnet14" ? 3e-5 : 1e-4
+            XCTAssertLessThan(params, bound, "\(model) at 3 ranks: parameters")
             XCTAssertLessThan(buffers, 1e-5, "\(model) at 3 ranks: BatchNorm buffers")
         }
     }

@@ -41,6 +41,23 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)
     }
 
+    /// vgg_small_stn2's feature transformer sits between stage 1 and stages 2–3, numbered as its PyTorch twin
+    /// (tools/torch_models.py `vgg_small_stn2`).
+    func testRoundTripOfTheTwoTransformerModel() throws {
+        let a = ModelRegistry.make(.vggSmallSTN2, seed: 3)
+        let b = ModelRegistry.make(.vggSmallSTN2, seed: 4)
+        let (tensors, _) = try SafeTensors.decode(try SafeTensors.encode(StateDict.export(a), metadata: [:]), path: "m")
+        XCTAssertEqual(tensors["0.0.1.0.1.weight"]?.shape, [20, 3, 5, 5])
+        XCTAssertEqual(tensors["1.0.weight"]?.shape, [32, 3, 3, 3])
+        XCTAssertEqual(tensors["2.0.1.0.1.weight"]?.shape, [32, 32, 5, 5])
+        XCTAssertEqual(tensors["2.0.1.0.5.weight"]?.shape, [50, 512])
+        XCTAssertEqual(tensors["2.0.1.1.bias"]?.floats, [0, 1, 0, 0])
+        XCTAssertEqual(tensors["3.0.weight"]?.shape, [64, 32, 3, 3])
+        XCTAssertEqual(tensors["4.1.weight"]?.shape, [512, 4608])
+        try StateDict.load(b, from: tensors, source: "m")
+        XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)
+    }
+
     func testReadsAFileWrittenByPythonSafetensors() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
             "Fixtures/python_written.safetensors"

@@ -107,5 +107,38 @@ final class SpatialTransformerTests: XCTestCase {
         let a = stn.forward(x).array
         let b = vgg.forward(x).array
         for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: 1e-4) }
+        // An untrained network's log-probabilities hardly depend on the image, so the transformer's own output is
+        // compared too: the image itself.
+        let sampled = stn.modules[0].forward(x).array
+        let pixels = x.array
+        for i in pixels.indices { XCTAssertEqual(sampled[i], pixels[i], accuracy: 1e-5) }
+    }
+
+    /// A new vgg_small_stn2 computes what vgg_small computes with the same weights: both of its transformers start
+    /// at the identity. The vgg_small here is made of the model's own stages and classifier; the maps after the
+    /// feature transformer are compared too, and move once its head turns them.
+    func testNewVGGSmallSTN2ComputesVGGSmall() {
+        let stn2 = ModelRegistry.make(.vggSmallSTN2, seed: 5, classes: 7)
+        XCTAssertEqual(stn2.modules.count, 5)
+        let vgg = Sequential([stn2.modules[1], stn2.modules[3], stn2.modules[4]])
+        stn2.evaluate()
+        vgg.evaluate()
+        var rng = RandomGenerator(seed: seed + 5)
+        let x = GradientChecker.random(Shape(2, 3, 48, 48), &rng)
+        let a = stn2.forward(x).clone().array
+        let b = vgg.forward(x).array
+        for i in a.indices { XCTAssertEqual(a[i], b[i], accuracy: 1e-4) }
+        let stage1 = stn2.modules[1].forward(x).clone().array
+        let transformed = Sequential(Array(stn2.modules[0...2]))
+        let maps = transformed.forward(x).clone().array
+        XCTAssertEqual(maps.count, 2 * 32 * 24 * 24)
+        for i in maps.indices { XCTAssertEqual(maps[i], stage1[i], accuracy: 1e-4) }
+        let grid = ((stn2.modules[2] as? Sequential)?.modules[0] as? ConcatTable)?.modules[1] as? Sequential
+        let head = grid?.modules[1] as? Linear
+        XCTAssertNotNil(head, "the feature transformer's head")
+        head?.bias.data[0] += 0.3
+        let turned = transformed.forward(x).array
+        let moved = zip(maps, turned).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertGreaterThan(moved, 0.1, "a turn of 0.3 rad moves the maps")
     }
 }

@@ -6,6 +6,8 @@ public enum ModelName: String, CaseIterable, Codable, Sendable {
     case vggSmallDropout = "vgg_small_dropout"
     /// vgg_small behind a spatial transformer (rotation, scale, translation) on its input (`VGGSmallSTN`).
     case vggSmallSTN = "vgg_small_stn"
+    /// vgg_small with a spatial transformer on its input and one on its first stage's maps (`VGGSmallSTN2`).
+    case vggSmallSTN2 = "vgg_small_stn2"
     /// A small residual network: 14 layers with weights, 0.7 M parameters (`ResNet14`).
     case resnet14
     /// A small convolutional net without BatchNorm or Dropout (`PlainConvNet`).
@@ -14,7 +16,9 @@ public enum ModelName: String, CaseIterable, Codable, Sendable {
     case mlp
 
     /// The models that take 3×48×48 GTSRB images.
-    public static let imageModels: [ModelName] = [.vggSmall, .vggSmallDropout, .vggSmallSTN, .resnet14, .convnet]
+    public static let imageModels: [ModelName] = [
+        .vggSmall, .vggSmallDropout, .vggSmallSTN, .vggSmallSTN2, .resnet14, .convnet,
+    ]
 
     /// The input one sample takes: (channels, height, width), or (features, 1, 1).
     public var inputShape: (c: Int, h: Int, w: Int) {
@@ -34,6 +38,8 @@ public enum ModelRegistry {
             return VGGSmall.make(classes: classes, stageDropout: 0.2, rng: &rng)
         case .vggSmallSTN:
             return VGGSmallSTN.make(classes: classes, rng: &rng)
+        case .vggSmallSTN2:
+            return VGGSmallSTN2.make(classes: classes, rng: &rng)
         case .resnet14:
             return ResNet14.make(classes: classes, rng: &rng)
         case .convnet:

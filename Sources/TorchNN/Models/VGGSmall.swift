@@ -7,20 +7,33 @@ public enum VGGSmall {
     public static let inputSize = 48
 
     public static func make(classes: Int, stageDropout: Float?, rng: inout RandomGenerator) -> Sequential {
-        let features = Sequential()
+        let features = Sequential(stages(stageDropout: stageDropout, rng: &rng).flatMap { $0 })
+        return Sequential([features, classifier(classes: classes, rng: &rng)])
+    }
+
+    /// The three stages' modules, first to last: 3×48×48 → 32×24×24 → 64×12×12 → 128×6×6.
+    static func stages(stageDropout: Float?, rng: inout RandomGenerator) -> [[Module]] {
         var planes = 3
+        var stages: [[Module]] = []
         for width in [32, 64, 128] {
+            var stage: [Module] = []
             for _ in 0..<2 {
-                features.add(SpatialConvolution(planes, width, 3, 3, 1, 1, 1, 1, rng: &rng))
-                features.add(SpatialBatchNormalization(width, rng: &rng))
-                features.add(ReLU(true))
+                stage.append(SpatialConvolution(planes, width, 3, 3, 1, 1, 1, 1, rng: &rng))
+                stage.append(SpatialBatchNormalization(width, rng: &rng))
+                stage.append(ReLU(true))
                 planes = width
             }
-            features.add(SpatialMaxPooling(2, 2, 2, 2))
-            if let p = stageDropout { features.add(Dropout(p, seed: rng.next())) }
+            stage.append(SpatialMaxPooling(2, 2, 2, 2))
+            if let p = stageDropout { stage.append(Dropout(p, seed: rng.next())) }
+            stages.append(stage)
         }
+        return stages
+    }
+
+    /// 128×6×6 features → `classes` log-probabilities.
+    static func classifier(classes: Int, rng: inout RandomGenerator) -> Sequential {
         let flat = 128 * 6 * 6
-        let classifier = Sequential()
+        return Sequential()
             .add(View(flat).setNumInputDims(3))
             .add(Linear(flat, 512, rng: &rng))
             .add(ReLU(true))
@@ -28,6 +41,5 @@ public enum VGGSmall {
             .add(Dropout(0.5, seed: rng.next()))
             .add(Linear(512, classes, rng: &rng))
             .add(LogSoftMax())
-        return Sequential([features, classifier])
     }
 }

@@ -5,6 +5,13 @@
 /// classifies the result. The transformer starts at the identity, so a new model computes what vgg_small computes.
 public enum VGGSmallSTN {
     public static func make(classes: Int, rng: inout RandomGenerator) -> Sequential {
+        let stn = inputTransformer(rng: &rng)
+        let vgg = VGGSmall.make(classes: classes, stageDropout: nil, rng: &rng)
+        return Sequential([stn] + vgg.modules)
+    }
+
+    /// The transformer of the 3×48×48 input (rotation, scale, translation), starting at the identity.
+    static func inputTransformer(rng: inout RandomGenerator) -> Sequential {
         let size = VGGSmall.inputSize
         let localisation = Sequential()
             .add(SpatialMaxPooling(2, 2, 2, 2))
@@ -16,10 +23,8 @@ public enum VGGSmallSTN {
             .add(View(20 * 6 * 6).setNumInputDims(3))
             .add(Linear(20 * 6 * 6, 50, rng: &rng))
             .add(ReLU(true))
-        let stn = SpatialTransformer.make(
+        return SpatialTransformer.make(
             localisation: localisation, features: 50, height: size, width: size,
             transform: .parts(rotation: true, scale: true, translation: true), rng: &rng)
-        let vgg = VGGSmall.make(classes: classes, stageDropout: nil, rng: &rng)
-        return Sequential([stn] + vgg.modules)
     }
 }
