@@ -26,36 +26,36 @@ final class SafeTensorsTests: XCTestCase {
         XCTAssertEqual(a.getBuffers().array, b.getBuffers().array)
     }
 
-    /// vgg_small_stn's names number the transformer's branches as a PyTorch Sequential of the same nesting does
-    /// (tools/compare_pytorch.py's twin), and its export loads back.
-    func testRoundTripOfATransformerModel() throws {
-        let a = ModelRegistry.make(.vggSmallSTN, seed: 3)
-        let b = ModelRegistry.make(.vggSmallSTN, seed: 4)
-        let (tensors, _) = try SafeTensors.decode(try SafeTensors.encode(StateDict.export(a), metadata: [:]), path: "m")
-        XCTAssertEqual(tensors["0.0.1.0.1.weight"]?.shape, [20, 3, 5, 5])
-        XCTAssertEqual(tensors["0.0.1.1.weight"]?.shape, [4, 50])
-        XCTAssertEqual(tensors["0.0.1.1.bias"]?.floats, [0, 1, 0, 0])
-        XCTAssertEqual(tensors["1.0.weight"]?.shape, [32, 3, 3, 3])
-        XCTAssertEqual(tensors["2.1.weight"]?.shape, [512, 4608])
-        try StateDict.load(b, from: tensors, source: "m")
-        XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)
-    }
-
-    /// vgg_small_stn2's feature transformer sits between stage 1 and stages 2–3, numbered as its PyTorch twin
-    /// (tools/torch_models.py `vgg_small_stn2`).
-    func testRoundTripOfTheTwoTransformerModel() throws {
-        let a = ModelRegistry.make(.vggSmallSTN2, seed: 3)
-        let b = ModelRegistry.make(.vggSmallSTN2, seed: 4)
-        let (tensors, _) = try SafeTensors.decode(try SafeTensors.encode(StateDict.export(a), metadata: [:]), path: "m")
-        XCTAssertEqual(tensors["0.0.1.0.1.weight"]?.shape, [20, 3, 5, 5])
-        XCTAssertEqual(tensors["1.0.weight"]?.shape, [32, 3, 3, 3])
-        XCTAssertEqual(tensors["2.0.1.0.1.weight"]?.shape, [32, 32, 5, 5])
-        XCTAssertEqual(tensors["2.0.1.0.5.weight"]?.shape, [50, 512])
-        XCTAssertEqual(tensors["2.0.1.1.bias"]?.floats, [0, 1, 0, 0])
-        XCTAssertEqual(tensors["3.0.weight"]?.shape, [64, 32, 3, 3])
-        XCTAssertEqual(tensors["4.1.weight"]?.shape, [512, 4608])
-        try StateDict.load(b, from: tensors, source: "m")
-        XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)
+    /// The transformer models' names number the transformers' branches as a PyTorch Sequential of the same nesting
+    /// does (tools/torch_models.py's twins), and their exports load back: vgg_small_stn, and vgg_small_stn2 with its
+    /// feature transformer between stage 1 and stages 2–3.
+    func testRoundTripOfTheTransformerModels() throws {
+        let shapes: [(ModelName, [String: [Int]], identityHead: String)] = [
+            (
+                .vggSmallSTN,
+                [
+                    "0.0.1.0.1.weight": [20, 3, 5, 5], "0.0.1.1.weight": [4, 50], "1.0.weight": [32, 3, 3, 3],
+                    "2.1.weight": [512, 4608],
+                ], "0.0.1.1.bias"
+            ),
+            (
+                .vggSmallSTN2,
+                [
+                    "0.0.1.0.1.weight": [20, 3, 5, 5], "1.0.weight": [32, 3, 3, 3], "2.0.1.0.1.weight": [32, 32, 5, 5],
+                    "2.0.1.0.5.weight": [50, 512], "3.0.weight": [64, 32, 3, 3], "4.1.weight": [512, 4608],
+                ], "2.0.1.1.bias"
+            ),
+        ]
+        for (model, expected, head) in shapes {
+            let a = ModelRegistry.make(model, seed: 3)
+            let b = ModelRegistry.make(model, seed: 4)
+            let encoded = try SafeTensors.encode(StateDict.export(a), metadata: [:])
+            let (tensors, _) = try SafeTensors.decode(encoded, path: "m")
+            for (name, shape) in expected { XCTAssertEqual(tensors[name]?.shape, shape, "\(model) \(name)") }
+            XCTAssertEqual(tensors[head]?.floats, [0, 1, 0, 0], "\(model): the head starts at the identity")
+            try StateDict.load(b, from: tensors, source: "m")
+            XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)
+        }
     }
 
     func testReadsAFileWrittenByPythonSafetensors() throws {
