@@ -12,7 +12,6 @@ public enum VGGSmallSTN {
 
     /// The transformer of the 3×48×48 input (rotation, scale, translation), starting at the identity.
     static func inputTransformer(rng: inout RandomGenerator) -> Sequential {
-        let size = VGGSmall.inputSize
         let localisation = Sequential()
             .add(SpatialMaxPooling(2, 2, 2, 2))
             .add(SpatialConvolution(3, 20, 5, 5, rng: &rng))
@@ -23,7 +22,13 @@ public enum VGGSmallSTN {
             .add(View(20 * 6 * 6).setNumInputDims(3))
             .add(Linear(20 * 6 * 6, 50, rng: &rng))
             .add(ReLU(true))
-        return SpatialTransformer.make(
+        return transformer(localisation, size: VGGSmall.inputSize, rng: &rng)
+    }
+
+    /// A transformer of C×`size`×`size` maps whose `localisation` network ends in 50 features, regressing an angle,
+    /// a scale and a translation (Moodstocks' `--rot --sca --tra`); it starts at the identity.
+    static func transformer(_ localisation: Sequential, size: Int, rng: inout RandomGenerator) -> Sequential {
+        SpatialTransformer.make(
             localisation: localisation, features: 50, height: size, width: size,
             transform: .parts(rotation: true, scale: true, translation: true), rng: &rng)
     }

@@ -18,10 +18,7 @@ public enum VGGSmallSTN2 {
             .add(View(32 * 4 * 4).setNumInputDims(3))
             .add(Linear(32 * 4 * 4, 50, rng: &rng))
             .add(ReLU(true))
-        let size = VGGSmall.inputSize / 2
-        let features = SpatialTransformer.make(
-            localisation: localisation, features: 50, height: size, width: size,
-            transform: .parts(rotation: true, scale: true, translation: true), rng: &rng)
+        let features = VGGSmallSTN.transformer(localisation, size: VGGSmall.inputSize / 2, rng: &rng)
         return Sequential([
             input, Sequential(stages[0]), features, Sequential(stages[1] + stages[2]), classifier,
         ])
