@@ -295,6 +295,8 @@ final class DataParallelTests: XCTestCase {
             let out = train(2, args, dir: dir)
             XCTAssertNotEqual(out.status, 0, "\(args) must fail")
             XCTAssertTrue(out.text.contains(expected), "\(args): expected '\(expected)' in:\n\(out.text.suffix(800))")
+            // Said once for the job, not once per rank.
+            XCTAssertEqual(out.text.components(separatedBy: expected).count, 2, "\(args): \(out.text.suffix(800))")
             XCTAssertFalse(out.text.contains("Program crashed"), "\(args) trapped")
             XCTAssertLessThan(out.seconds, 60)
         }
