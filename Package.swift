@@ -64,9 +64,12 @@ let package = Package(
             ]),
         // README's library example: the Torch tutorial's network with TorchNN (built with everything else).
         .executableTarget(name: "torch-tutorial", dependencies: ["TorchNN"], path: "Examples/TorchTutorial"),
-        .testTarget(name: "DurableIOTests", dependencies: ["DurableIO"]),
+        // The tests' scratch folders, removed when a test process exits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "DurableIOTests", dependencies: ["DurableIO", "TestSupport"]),
         .testTarget(name: "TorchNNTests", dependencies: ["TorchNN", "DurableIO"]),
-        .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData", "DurableIO"]),
-        .testTarget(name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "DurableIO"]),
+        .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData", "DurableIO", "TestSupport"]),
+        .testTarget(
+            name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "DurableIO", "TestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TorchNN
 import XCTest
 
@@ -28,8 +29,7 @@ final class CheckpointFuzzTests: XCTestCase {
             config: cfg, modelDescription: model.description, epoch: 1, step: 6, parameterCount: p.count,
             bufferCount: 0, optimizer: "sgd", optimizerScalars: ["evalCounter": 6], optimizerTensorNames: ["dfdx"],
             mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2], validationAccuracy: 50, bestValidationAccuracy: 50)
-        let dir = NSTemporaryDirectory() + "ckfuzz-\(getpid())"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TestScratch.folder("ckfuzz")
         try Checkpoint(header: header, params: p.array, buffers: [], optimizerTensors: ["dfdx": p.array]).write(
             to: "\(dir)/c.ckpt")
         let seed = [UInt8](FileManager.default.contents(atPath: "\(dir)/c.ckpt")!)

@@ -52,9 +52,7 @@ final class DataParallelTests: XCTestCase {
     /// `bench` at 2 ranks prints one RESULT line with the figures `bench/compare.sh` reads, per-rank shares
     /// for both ranks and ordered step-time percentiles.
     func testBenchReportsPerRankFigures() throws {
-        let dir = NSTemporaryDirectory() + "bench-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let dir = MPIHarness.tempDir("bench")
         let out = MPIHarness.run(
             2, ["bench", "--batch-size", "8", "--eval-batch-size", "8", "--steps", "3", "--warmup", "1"], cwd: dir)
         XCTAssertEqual(out.status, 0, out.text)

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import TorchNN
 import XCTest
 
@@ -124,7 +125,7 @@ enum MPIHarness {
         env["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
         env["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
         for (k, v) in extra { env[k] = v }
-        let log = NSTemporaryDirectory() + "gtsrb-dist-output-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).txt"
+        let log = TestScratch.file("output", suffix: "txt")
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
@@ -203,9 +204,7 @@ enum MPIHarness {
     }()
 
     static func tempDir(_ name: String) -> String {
-        let d = NSTemporaryDirectory() + "gtsrb-dist-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
+        TestScratch.folder(name)
     }
 
     /// Writes `model` (built from `config`) as a checkpoint of epoch 1 with the given normalisation; returns

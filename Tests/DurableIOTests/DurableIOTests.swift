@@ -1,5 +1,6 @@
 import DurableIO
 import Foundation
+import TestSupport
 import XCTest
 
 final class DurableIOTests: XCTestCase {
@@ -32,8 +33,7 @@ final class DurableIOTests: XCTestCase {
     }
 
     func testAtomicWriteReplacesWholeFilesAndKeepsTheOldOneOnFailure() throws {
-        let dir = NSTemporaryDirectory() + "durableio-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = TestScratch.folder("durableio")
         let path = dir + "/f.bin"
         try AtomicFile.write([1, 2, 3], to: path)
         try AtomicFile.write([4, 5], to: path)

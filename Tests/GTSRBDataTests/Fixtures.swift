@@ -1,13 +1,12 @@
 import Foundation
+import TestSupport
 
 @testable import GTSRBData
 
 /// Small GTSRB folders written by the tests themselves (no committed image blobs).
 enum Fixtures {
     static func tempDir(_ name: String) -> String {
-        let d = NSTemporaryDirectory() + "gtsrb-tests-\(name)-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try! FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true)
-        return d
+        TestScratch.folder(name)
     }
 
     static func image(_ w: Int, _ h: Int, seed: Int) -> RGBImage {
