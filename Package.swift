@@ -67,9 +67,10 @@ let package = Package(
         // The tests' scratch folders, removed when a test process exits.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "DurableIOTests", dependencies: ["DurableIO", "TestSupport"]),
-        .testTarget(name: "TorchNNTests", dependencies: ["TorchNN", "DurableIO"]),
+        .testTarget(name: "TorchNNTests", dependencies: ["TorchNN", "DurableIO"], exclude: ["Fixtures"]),
         .testTarget(name: "GTSRBDataTests", dependencies: ["GTSRBData", "DurableIO", "TestSupport"]),
         .testTarget(
-            name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "DurableIO", "TestSupport"]),
+            name: "DistTrainTests", dependencies: ["DistTrain", "GTSRBData", "TorchNN", "DurableIO", "TestSupport"],
+            exclude: ["Fixtures"]),
     ]
 )

@@ -38,7 +38,7 @@ final class CheckpointFuzzTests: XCTestCase {
         for _ in 0..<300 {
             let m = mutate(seed, &rng)
             if m == seed { continue }
-            FileManager.default.createFile(atPath: "\(dir)/m.ckpt", contents: Data(m))
+            XCTAssertTrue(FileManager.default.createFile(atPath: "\(dir)/m.ckpt", contents: Data(m)))
             XCTAssertThrowsError(try Checkpoint.read(path: "\(dir)/m.ckpt"))
         }
         let st = try SafeTensors.encode(StateDict.export(model))

@@ -307,7 +307,7 @@ final class DataParallelTests: XCTestCase {
         XCTAssertNotEqual(other.status, 0)
         XCTAssertTrue(other.text.contains("checkpoint is of model convnet, not vgg_small"), other.text)
         bytes[bytes.count / 2] ^= 0x10
-        FileManager.default.createFile(atPath: "\(dir)/flipped.ckpt", contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(dir)/flipped.ckpt", contents: Data(bytes)))
         let flipped = train(
             2, ["--model", "convnet", "--resume", "\(dir)/flipped.ckpt", "--epochs", "2", "--batch-size", "16"],
             dir: dir)

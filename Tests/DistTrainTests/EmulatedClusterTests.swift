@@ -118,7 +118,7 @@ final class EmulatedClusterTests: XCTestCase {
     func testAFailureOnHost2NamesItsHostAndRank() throws {
         // On host 2, the cache folder's path is taken by a file.
         try FileManager.default.createDirectory(atPath: host(2, "bad"), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: host(2, "bad/cache"), contents: Data("not a folder".utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: host(2, "bad/cache"), contents: Data("not a folder".utf8)))
         let run = train("bad", ["--epochs", "1"]).wait()
         XCTAssertNotEqual(run.status, 0)
         XCTAssertTrue(run.text.contains("error: rank 2 on host2: "), run.text)

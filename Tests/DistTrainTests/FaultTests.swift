@@ -60,7 +60,7 @@ final class FaultTests: XCTestCase {
         let path = "\(dir)/ckpt/epoch-002.ckpt"
         let good = [UInt8](FileManager.default.contents(atPath: path)!)
         func check(_ bytes: [UInt8], _ expected: String) {
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
             XCTAssertThrowsError(try Checkpoint.read(path: path)) { XCTAssertTrue("\($0)".contains(expected), "\($0)") }
         }
         check(Array(good.prefix(good.count / 3)), "checksum mismatch")
@@ -76,7 +76,7 @@ final class FaultTests: XCTestCase {
         withUnsafeBytes(of: h.value) { v2 += $0 }
         check(v2, "format version 2")
         // --resume with no path falls back to the newest valid checkpoint and says so.
-        FileManager.default.createFile(atPath: path, contents: Data(flipped))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(flipped)))
         let out = train(2, ["--epochs", "3", "--resume-latest"], dir: dir)
         XCTAssertEqual(out.status, 0, out.text)
         XCTAssertTrue(out.text.contains("skipped invalid checkpoints"), out.text)

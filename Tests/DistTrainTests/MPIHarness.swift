@@ -171,13 +171,15 @@ enum MPIHarness {
             for t in 0..<tracks {
                 for f in 0..<frames {
                     let name = String(format: "%05d_%05d.ppm", t, f)
-                    FileManager.default.createFile(
-                        atPath: "\(dir)/\(name)", contents: squareImage(class: c, shift: t * 11 + f * 5))
+                    XCTAssertTrue(
+                        FileManager.default.createFile(
+                            atPath: "\(dir)/\(name)", contents: squareImage(class: c, shift: t * 11 + f * 5)))
                     csv += "\(name);24;24;2;2;21;21;\(c)\n"
                 }
             }
-            FileManager.default.createFile(
-                atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv", contents: Data(csv.utf8))
+            XCTAssertTrue(
+                FileManager.default.createFile(
+                    atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv", contents: Data(csv.utf8)))
         }
     }
 
@@ -190,10 +192,11 @@ enum MPIHarness {
         for i in 0..<images {
             let c = i % classes
             let name = String(format: "%05d.ppm", i)
-            FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: squareImage(class: c, shift: i * 5))
+            XCTAssertTrue(
+                FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: squareImage(class: c, shift: i * 5)))
             csv += "\(name);24;24;2;2;21;21;\(c)\n"
         }
-        FileManager.default.createFile(atPath: "\(dir)/GT-final_test.csv", contents: Data(csv.utf8))
+        XCTAssertTrue(FileManager.default.createFile(atPath: "\(dir)/GT-final_test.csv", contents: Data(csv.utf8)))
     }
 
     /// One generated dataset shared by the mpirun tests (4 classes × 4 tracks × 8 frames).

@@ -242,14 +242,16 @@ final class ReviewFixTests: XCTestCase {
                     let pixels = (0..<(w * h * 3)).map { UInt8(($0 * 37 + c * 90 + f) % 256) }
                     let name = String(format: "%05d_%05d.ppm", t, f)
                     let header = Array("P6\n\(w) \(h)\n255\n".utf8)
-                    FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(header + pixels))
+                    XCTAssertTrue(
+                        FileManager.default.createFile(atPath: "\(dir)/\(name)", contents: Data(header + pixels)))
                     let roi = f % 2 == 1 ? "0;0;40;40" : "0;0;\(w - 1);\(h - 1)"
                     csv += "\(name);\(w);\(h);\(roi);\(c)\n"
                 }
             }
-            FileManager.default.createFile(
-                atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv",
-                contents: Data(csv.utf8))
+            XCTAssertTrue(
+                FileManager.default.createFile(
+                    atPath: "\(dir)/GT-" + String(format: "%05d", c) + ".csv",
+                    contents: Data(csv.utf8)))
         }
     }
 

@@ -112,7 +112,7 @@ final class CacheAndBatchTests: XCTestCase {
         let out = UnsafeMutablePointer<Float>.allocate(capacity: 3 * 48 * 48)
         defer { out.deallocate() }
         var rng = RandomGenerator(seed: 1)
-        flat.pixels.withUnsafeBufferPointer {
+        _ = flat.pixels.withUnsafeBufferPointer {
             aug.apply($0.baseAddress!, width: 17, height: 23, train: false, rng: &rng, into: out)
         }
         for i in 0..<(3 * 48 * 48) { XCTAssertEqual(out[i], 128.0 / 255, accuracy: 1e-4) }

@@ -1,5 +1,6 @@
 import Foundation
 import TestSupport
+import XCTest
 
 @testable import GTSRBData
 
@@ -17,7 +18,7 @@ enum Fixtures {
     static func write(_ bytes: [UInt8], _ path: String) {
         try! FileManager.default.createDirectory(
             atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     }
 
     /// Official training layout: `classes` classes × `tracks` tracks × `frames` frames of w×h PPM.

@@ -84,7 +84,7 @@ final class PreprocessingTests: XCTestCase {
         func run(_ aug: Augmenter) -> [Float] {
             var out = [Float](repeating: 0, count: 3 * plane)
             var rng = RandomGenerator(seed: 1)
-            src.pixels.withUnsafeBufferPointer { s in
+            _ = src.pixels.withUnsafeBufferPointer { s in
                 out.withUnsafeMutableBufferPointer {
                     aug.apply(s.baseAddress!, width: 30, height: 30, train: false, rng: &rng, into: $0.baseAddress!)
                 }

@@ -108,14 +108,14 @@ final class ModuleTests: XCTestCase {
             return bn.gradWeight.array + bn.gradBias.array
         }
         let alone = gradients(x, g) {}
-        XCTAssertEqual(gradients(x, g) { bn.updateGradInput(x, g) }, alone, "backward's order reuses the sums")
-        XCTAssertEqual(gradients(x, g) { bn.updateGradInput(x, h) }, alone, "sums of another gradOutput")
+        XCTAssertEqual(gradients(x, g) { _ = bn.updateGradInput(x, g) }, alone, "backward's order reuses the sums")
+        XCTAssertEqual(gradients(x, g) { _ = bn.updateGradInput(x, h) }, alone, "sums of another gradOutput")
         let afterOther = gradients(other, g) {}
         XCTAssertNotEqual(afterOther, alone)
         let changing = x.clone()
         XCTAssertEqual(
             gradients(changing, g) {
-                bn.updateGradInput(changing, g)
+                _ = bn.updateGradInput(changing, g)
                 changing.data.update(from: other.data, count: other.count)
                 bn.forward(changing)
             }, afterOther, "a forward of new values in the same tensor in between")

@@ -197,7 +197,7 @@ final class TableModuleTests: XCTestCase {
         let (_, grads) = net.getParameters()
         let x = GradientChecker.random(Shape(2, 2, 4, 4), &rng)
         let out = net.forward(x)
-        net.updateGradInput(x, out)
+        _ = net.updateGradInput(x, out)
         var offsets: [Int] = []
         net.accGradParameters(x, out, scale: 1) { m in
             if let g = m.parameters().grads.first { offsets.append(g.data - grads.data) }
