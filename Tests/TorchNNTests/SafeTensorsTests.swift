@@ -51,7 +51,9 @@ final class SafeTensorsTests: XCTestCase {
             let b = ModelRegistry.make(model, seed: 4)
             let encoded = try SafeTensors.encode(StateDict.export(a), metadata: [:])
             let (tensors, _) = try SafeTensors.decode(encoded, path: "m")
-            for (name, shape) in expected { XCTAssertEqual(tensors[name]?.shape, shape, "\(model) \(name)") }
+            for (name, shape) in expected {
+                XCTAssertEqual(tensors[name]?.shape, shape, "\(model) \(name)")
+            }
             XCTAssertEqual(tensors[head]?.floats, [0, 1, 0, 0], "\(model): the head starts at the identity")
             try StateDict.load(b, from: tensors, source: "m")
             XCTAssertEqual(a.getParameters().params.array, b.getParameters().params.array)

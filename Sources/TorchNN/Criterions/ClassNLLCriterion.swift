@@ -2,7 +2,8 @@
 /// Input: log-probabilities D or N×D. Target: class indices 0…D−1 (0-based, unlike Lua's 1-based), 1 or N values.
 /// With `labelSmoothing` ε (PyTorch's `CrossEntropyLoss(label_smoothing=ε)` on log-probabilities),
 /// each row's target is (1 − ε)·onehot + ε/D:
-///     loss = Σₙ [−(1 − ε)·wₜ·x[n, tₙ] − ε/D·Σⱼ wⱼ·x[n, j]], divided by Σ wₜ when sizeAverage.
+///     loss = Σₙ [−(1 − ε)·wₜ·x[n, tₙ] − ε/D·Σⱼ wⱼ·x[n, j]],
+/// divided by Σ wₜ when sizeAverage.
 public final class ClassNLLCriterion: Criterion {
     public let weights: [Float]?
     public var sizeAverage: Bool
