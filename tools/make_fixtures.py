@@ -38,8 +38,9 @@ def f32(shape, scale=1.0):
 def save(name, config, **tensors):
     arrays = {k: np.ascontiguousarray(v.detach().numpy().astype(np.float32)) for k, v in tensors.items()}
     path = os.path.join(OUT, name + ".safetensors")
-    save_file(arrays, path, metadata={"config": json.dumps(config, sort_keys=True), "producer": "tools/make_fixtures.py",
-                                      "torch": torch.__version__})
+    metadata = {"config": json.dumps(config, sort_keys=True), "producer": "tools/make_fixtures.py",
+                "torch": torch.__version__}
+    save_file(arrays, path, metadata=metadata)
     print(f"{path}: {sum(a.size for a in arrays.values())} values")
 
 
@@ -228,8 +229,9 @@ def spatial_transformer():
     params[2, 1] = 1.6  # zoomed out: a third of the points fall past the border
     params = params.clone().requires_grad_(True)
     a, s, tx, ty = params[:, 0], params[:, 1], params[:, 2], params[:, 3]
-    theta = torch.stack([torch.stack([s * torch.cos(a), -s * torch.sin(a), s * (tx * torch.cos(a) - ty * torch.sin(a))], 1),
-                         torch.stack([s * torch.sin(a), s * torch.cos(a), s * (tx * torch.sin(a) + ty * torch.cos(a))], 1)], 1)
+    cos, sin = torch.cos(a), torch.sin(a)
+    theta = torch.stack([torch.stack([s * cos, -s * sin, s * (tx * cos - ty * sin)], 1),
+                         torch.stack([s * sin, s * cos, s * (tx * sin + ty * cos)], 1)], 1)
     theta.retain_grad()
     grid = F.affine_grid(theta, (n, c, oh, ow), align_corners=False)
     grid.retain_grad()

@@ -55,18 +55,42 @@ class BilinearSampler(nn.Module):
         return F.grid_sample(pair[0], pair[1], mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def transformer(localisation, features, size):
-    """SpatialTransformer.make: ConcatTable[Identity, localisation -> head -> rot/sca/tra -> grid] -> sampler."""
-    grid = nn.Sequential(localisation, nn.Linear(features, 4), AffineTransformMatrixGenerator(),
+class ScaleGradient(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, scale):
+        ctx.scale = scale
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return ctx.scale * grad, None
+
+
+class GradientScale(nn.Module):
+    """The engine's nn.GradientScale: the identity forward, gradOutput times `scale` backward."""
+
+    def __init__(self, scale):
+        super().__init__()
+        self.scale = scale
+
+    def forward(self, x):
+        return ScaleGradient.apply(x, self.scale)
+
+
+def transformer(localisation, features, size, gradient_scale=1.0):
+    """SpatialTransformer.make: ConcatTable[Identity, localisation -> head -> [GradientScale ->] rot/sca/tra -> grid]
+    -> sampler."""
+    scaling = [] if gradient_scale == 1 else [GradientScale(gradient_scale)]
+    grid = nn.Sequential(localisation, nn.Linear(features, 4), *scaling, AffineTransformMatrixGenerator(),
                          AffineGridGenerator(size, size))
     return nn.Sequential(ConcatTable([nn.Identity(), grid]), BilinearSampler())
 
 
-def input_transformer():
+def input_transformer(gradient_scale=1.0):
     """VGGSmallSTN's transformer of the 3x48x48 image."""
     return transformer(nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(3, 20, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
                                      nn.Conv2d(20, 20, 5), nn.ReLU(), nn.Flatten(), nn.Linear(720, 50), nn.ReLU()),
-                       50, 48)
+                       50, 48, gradient_scale)
 
 
 def vgg_small_stn(classes=43):
@@ -77,12 +101,13 @@ def vgg_small_stn(classes=43):
 
 
 def vgg_small_stn2(classes=43):
-    """VGGSmallSTN2: vgg_small with the input transformer and a second one on stage 1's 32x24x24 maps."""
+    """VGGSmallSTN2: vgg_small with the input transformer and a second one on stage 1's 32x24x24 maps; both
+    localisation networks' gradients times VGGSmallSTN2.localisationGradientScale (0.1)."""
     vgg = VGGSmall(classes)
     stages = list(vgg.features)
     localisation = nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(32, 32, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
                                  nn.Flatten(), nn.Linear(512, 50), nn.ReLU())
-    return nn.Sequential(input_transformer(), nn.Sequential(*stages[:7]), transformer(localisation, 50, 24),
+    return nn.Sequential(input_transformer(0.1), nn.Sequential(*stages[:7]), transformer(localisation, 50, 24, 0.1),
                          nn.Sequential(*stages[7:]), vgg.classifier)
 
 

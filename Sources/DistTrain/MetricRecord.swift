@@ -46,7 +46,7 @@ public struct MetricRecord: Codable, Equatable {
         guard
             let handle = FileHandle(forWritingAtPath: path)
                 ?? {
-                    FileManager.default.createFile(atPath: path, contents: nil)
+                    _ = FileManager.default.createFile(atPath: path, contents: nil)
                     return FileHandle(forWritingAtPath: path)
                 }()
         else {

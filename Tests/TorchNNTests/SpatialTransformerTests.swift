@@ -91,6 +91,72 @@ final class SpatialTransformerTests: XCTestCase {
         }
     }
 
+    /// GradientScale passes its input through and multiplies gradOutput by lambda, element by element.
+    func testGradientScalePassesForwardAndScalesBackward() {
+        var rng = RandomGenerator(seed: seed + 6)
+        let x = GradientChecker.random(Shape(3, 4), &rng)
+        let g = GradientChecker.random(Shape(3, 4), &rng)
+        let m = GradientScale(-0.25)
+        XCTAssertEqual(m.forward(x).array, x.array)
+        let gi = m.backward(x, g).array
+        let expected = g.array.map { -0.25 * $0 }
+        XCTAssertEqual(gi, expected)
+        XCTAssertEqual(m.description, "nn.GradientScale(-0.25)")
+    }
+
+    /// A transformer with gradientScale λ computes what one without computes; its localisation network's and head's
+    /// gradients are λ times theirs (whose gradients are checked above), and the image's gradient is the identity
+    /// branch's plus λ times the localisation branch's.
+    func testGradientScaleScalesTheLocalisationGradients() throws {
+        let lambda: Float = 0.25
+        func transformer(_ scale: Float) -> Sequential {
+            var rng = RandomGenerator(seed: seed + 7)
+            let localisation = Sequential()
+                .add(SpatialConvolution(2, 3, 3, 3, 2, 2, rng: &rng))
+                .add(Tanh())
+                .add(View(3 * 2 * 3).setNumInputDims(3))
+            let stn = SpatialTransformer.make(
+                localisation: localisation, features: 18, height: 5, width: 7,
+                transform: .parts(rotation: true, scale: true, translation: true), gradientScale: scale, rng: &rng)
+            let grid = (stn.get(0).children[1] as? Sequential)
+            let head = grid?.get(1) as? Linear
+            for i in 0..<(head?.weight.count ?? 0) {
+                head?.weight.data[i] = 0.01 * Float(i % 7 - 3)
+            }
+            head?.bias.data[2] += 1 / 7
+            return stn
+        }
+        let plain = transformer(1)
+        let scaled = transformer(lambda)
+        let grid = try XCTUnwrap(scaled.get(0).children[1] as? Sequential)
+        XCTAssertEqual(grid.size, 5)
+        XCTAssertEqual((grid.get(2) as? GradientScale)?.lambda, lambda)
+        XCTAssertEqual(plain.get(0).children[1].children.count, 4, "λ = 1 adds no module")
+        var rng = RandomGenerator(seed: seed + 8)
+        let x = GradientChecker.random(Shape(2, 2, 5, 7), &rng)
+        let y = plain.forward(x).clone().array
+        XCTAssertEqual(scaled.forward(x).array, y)
+        let g = GradientChecker.random(Shape(2, 2, 5, 7), &rng)
+        for m in [plain, scaled] {
+            m.zeroGradParameters()
+        }
+        let plainInput = plain.backward(x, g).clone().array
+        let scaledInput = scaled.backward(x, g).clone().array
+        let plainGrads = plain.getParameters().grads.array
+        let scaledGrads = scaled.getParameters().grads.array
+        XCTAssertGreaterThan(plainGrads.map { abs($0) }.max() ?? 0, 1e-3)
+        for i in plainGrads.indices {
+            XCTAssertEqual(scaledGrads[i], lambda * plainGrads[i], accuracy: 1e-6 + 1e-5 * abs(plainGrads[i]))
+        }
+        // The identity branch's part of the image gradient is the sampler's (the two transformers' samplers agree);
+        // the rest is the localisation branch's, scaled.
+        let identityPart = try XCTUnwrap(plain.get(1).gradInput.table?[0].array)
+        for i in plainInput.indices {
+            let expected = identityPart[i] + lambda * (plainInput[i] - identityPart[i])
+            XCTAssertEqual(scaledInput[i], expected, accuracy: 1e-5)
+        }
+    }
+
     /// A new vgg_small_stn computes what vgg_small computes with the same weights: its transformer starts at the
     /// identity and samples every pixel at its centre.
     func testNewVGGSmallSTNComputesVGGSmall() {
@@ -134,6 +200,10 @@ final class SpatialTransformerTests: XCTestCase {
         XCTAssertEqual(maps.count, 2 * 32 * 24 * 24)
         for i in maps.indices { XCTAssertEqual(maps[i], stage1[i], accuracy: 1e-4) }
         let grid = ((stn2.modules[2] as? Sequential)?.modules[0] as? ConcatTable)?.modules[1] as? Sequential
+        let inputGrid = ((stn2.modules[0] as? Sequential)?.modules[0] as? ConcatTable)?.modules[1] as? Sequential
+        for g in [inputGrid, grid] {
+            XCTAssertEqual((g?.modules[2] as? GradientScale)?.lambda, VGGSmallSTN2.localisationGradientScale)
+        }
         let head = grid?.modules[1] as? Linear
         XCTAssertNotNil(head, "the feature transformer's head")
         head?.bias.data[0] += 0.3

@@ -235,7 +235,7 @@ public struct Augmenter: Sendable {
             var rng = RandomGenerator(seed: 0)
             for i in indices {
                 cache.withImage(i) { p, w, h in
-                    aug.apply(p, width: w, height: h, train: false, rng: &rng, into: img.data)
+                    _ = aug.apply(p, width: w, height: h, train: false, rng: &rng, into: img.data)
                 }
                 for c in 0..<3 {
                     for k in 0..<plane {

@@ -10,8 +10,9 @@ public enum VGGSmallSTN {
         return Sequential([stn] + vgg.modules)
     }
 
-    /// The transformer of the 3×48×48 input (rotation, scale, translation), starting at the identity.
-    static func inputTransformer(rng: inout RandomGenerator) -> Sequential {
+    /// The transformer of the 3×48×48 input (rotation, scale, translation), starting at the identity; its
+    /// localisation gradients are multiplied by `gradientScale` (`SpatialTransformer.make`).
+    static func inputTransformer(gradientScale: Float = 1, rng: inout RandomGenerator) -> Sequential {
         let localisation = Sequential()
             .add(SpatialMaxPooling(2, 2, 2, 2))
             .add(SpatialConvolution(3, 20, 5, 5, rng: &rng))
@@ -22,14 +23,16 @@ public enum VGGSmallSTN {
             .add(View(20 * 6 * 6).setNumInputDims(3))
             .add(Linear(20 * 6 * 6, 50, rng: &rng))
             .add(ReLU(true))
-        return transformer(localisation, size: VGGSmall.inputSize, rng: &rng)
+        return transformer(localisation, size: VGGSmall.inputSize, gradientScale: gradientScale, rng: &rng)
     }
 
     /// A transformer of C×`size`×`size` maps whose `localisation` network ends in 50 features, regressing an angle,
     /// a scale and a translation (Moodstocks' `--rot --sca --tra`); it starts at the identity.
-    static func transformer(_ localisation: Sequential, size: Int, rng: inout RandomGenerator) -> Sequential {
+    static func transformer(
+        _ localisation: Sequential, size: Int, gradientScale: Float = 1, rng: inout RandomGenerator
+    ) -> Sequential {
         SpatialTransformer.make(
             localisation: localisation, features: 50, height: size, width: size,
-            transform: .parts(rotation: true, scale: true, translation: true), rng: &rng)
+            transform: .parts(rotation: true, scale: true, translation: true), gradientScale: gradientScale, rng: &rng)
     }
 }

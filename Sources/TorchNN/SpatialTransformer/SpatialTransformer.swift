@@ -1,9 +1,11 @@
 /// A spatial transformer (Jaderberg et al., 2015) composed as with Torch's stn package: a localisation network
 /// looks at the image and regresses a transform, and the image is resampled through it:
-///     Sequential[ConcatTable[Identity, Sequential[localisation, Linear(features, P), transform,
-///                AffineGridGenerator(H, W)]], BilinearSampler]
+///     Sequential[ConcatTable[Identity, Sequential[localisation, Linear(features, P), [GradientScale(λ),]
+///                transform, AffineGridGenerator(H, W)]], BilinearSampler]
 /// The head Linear starts with zero weights and the identity's parameters as its bias, so a new transformer passes
-/// the image through (resampled at the pixel centres) and learns to depart from it.
+/// the image through (resampled at the pixel centres) and learns to depart from it. A `gradientScale` λ other than
+/// 1 multiplies the localisation network's and the head's gradients by λ (their learning rate, for SGD), and the
+/// gradient the branch sends back to the image.
 public enum SpatialTransformer {
     /// How the head's P outputs become a 2×3 transform.
     public enum Transform: Sendable {
@@ -15,7 +17,8 @@ public enum SpatialTransformer {
 
     /// A transformer whose `localisation` network maps an image batch to N×`features`, sampling H×W outputs.
     public static func make(
-        localisation: Module, features: Int, height: Int, width: Int, transform: Transform, rng: inout RandomGenerator
+        localisation: Module, features: Int, height: Int, width: Int, transform: Transform, gradientScale: Float = 1,
+        rng: inout RandomGenerator
     ) -> Sequential {
         let matrices: Module
         let identity: [Float]
@@ -31,11 +34,8 @@ public enum SpatialTransformer {
         let head = Linear(features, identity.count, rng: &rng)
         head.weight.zero()
         head.bias.copy(from: Tensor(Shape(identity.count), values: identity))
-        let grid = Sequential()
-            .add(localisation)
-            .add(head)
-            .add(matrices)
-            .add(AffineGridGenerator(height, width))
+        let scaling: [Module] = gradientScale == 1 ? [] : [GradientScale(gradientScale)]
+        let grid = Sequential([localisation, head] + scaling + [matrices, AffineGridGenerator(height, width)])
         return Sequential()
             .add(ConcatTable().add(Identity()).add(grid))
             .add(BilinearSampler())
