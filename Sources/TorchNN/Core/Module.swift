@@ -25,6 +25,14 @@ open class Module: CustomStringConvertible {
     open func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         fatalError("\(typeName).updateGradInput is not implemented")
     }
+    /// For modules whose gradInput has the input's shape: stops with this module's name unless gradOutput has as
+    /// many elements as `input`, and gives gradInput `input`'s shape.
+    func resizeGradInput(_ input: Tensor, _ gradOutput: Tensor) {
+        precondition(
+            gradOutput.count == input.count,
+            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
+        gradInput.resize(input.shape)
+    }
     /// Accumulates `scale`·dLoss/dW into the gradient tensors (callers zero them first).
     open func accGradParameters(_ input: Tensor, _ gradOutput: Tensor, scale: Float) {}
 

@@ -65,10 +65,7 @@ public final class Dropout: Module {
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        precondition(
-            gradOutput.count == input.count,
-            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
-        gradInput.resize(input.shape)
+        resizeGradInput(input, gradOutput)
         let g = gradOutput.data
         let d = gradInput.data
         let n = input.count

@@ -16,10 +16,7 @@ public final class GradientScale: Module {
     }
 
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        precondition(
-            gradOutput.count == input.count,
-            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
-        gradInput.resize(input.shape)
+        resizeGradInput(input, gradOutput)
         let go = gradOutput.data
         let gi = gradInput.data
         for i in 0..<input.count {

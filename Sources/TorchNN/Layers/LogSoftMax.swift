@@ -18,10 +18,7 @@ public final class LogSoftMax: Module {
     }
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
         let (rows, d) = rowsOverLastDimension(input)
-        precondition(
-            gradOutput.count == input.count,
-            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
-        gradInput.resize(input.shape)
+        resizeGradInput(input, gradOutput)
         for r in 0..<rows {
             let y = output.data + r * d
             let g = gradOutput.data + r * d

@@ -10,10 +10,7 @@ public final class Tanh: Module {
         return output
     }
     public override func updateGradInput(_ input: Tensor, _ gradOutput: Tensor) -> Tensor {
-        precondition(
-            gradOutput.count == input.count,
-            "\(self): gradOutput \(gradOutput.shape) does not match input \(input.shape)")
-        gradInput.resize(input.shape)
+        resizeGradInput(input, gradOutput)
         let y = output.data
         let g = gradOutput.data
         let d = gradInput.data
