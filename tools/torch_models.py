@@ -100,14 +100,19 @@ def vgg_small_stn(classes=43):
     return nn.Sequential(input_transformer(), vgg.features, vgg.classifier)
 
 
+# VGGSmallSTN2.localisationGradientScale: both of vgg_small_stn2's localisation networks learn at 0.3x the lr.
+STN2_LOCALISATION_GRADIENT_SCALE = 0.3
+
+
 def vgg_small_stn2(classes=43):
-    """VGGSmallSTN2: vgg_small with the input transformer and a second one on stage 1's 32x24x24 maps; both
-    localisation networks' gradients times VGGSmallSTN2.localisationGradientScale (0.3)."""
+    """VGGSmallSTN2: vgg_small with the input transformer and a second one on stage 1's 32x24x24 maps, both
+    localisation networks' gradients scaled by STN2_LOCALISATION_GRADIENT_SCALE."""
     vgg = VGGSmall(classes)
     stages = list(vgg.features)
     localisation = nn.Sequential(nn.MaxPool2d(2, 2), nn.Conv2d(32, 32, 5), nn.ReLU(), nn.MaxPool2d(2, 2),
                                  nn.Flatten(), nn.Linear(512, 50), nn.ReLU())
-    return nn.Sequential(input_transformer(0.3), nn.Sequential(*stages[:7]), transformer(localisation, 50, 24, 0.3),
+    scale = STN2_LOCALISATION_GRADIENT_SCALE
+    return nn.Sequential(input_transformer(scale), nn.Sequential(*stages[:7]), transformer(localisation, 50, 24, scale),
                          nn.Sequential(*stages[7:]), vgg.classifier)
 
 

@@ -63,16 +63,24 @@ final class SpatialTransformerTests: XCTestCase {
         return (2, 3)
     }
 
+    /// A transformer of 2×5×7 images behind a small localisation network (conv 3×3 stride 2 → Tanh → 18 features).
+    func smallTransformer(
+        _ transform: SpatialTransformer.Transform, gradientScale: Float = 1, rng: inout RandomGenerator
+    ) -> Sequential {
+        let localisation = Sequential()
+            .add(SpatialConvolution(2, 3, 3, 3, 2, 2, rng: &rng))
+            .add(Tanh())
+            .add(View(3 * 2 * 3).setNumInputDims(3))
+        return SpatialTransformer.make(
+            localisation: localisation, features: 18, height: 5, width: 7, transform: transform,
+            gradientScale: gradientScale, rng: &rng)
+    }
+
     /// A new transformer passes the image through: the head starts at the identity transform.
     func testNewTransformerIsTheIdentityAndItsGradientsCheck() throws {
         var rng = RandomGenerator(seed: seed + 3)
         for transform in [SpatialTransformer.Transform.affine, .parts(rotation: true, scale: true, translation: true)] {
-            let localisation = Sequential()
-                .add(SpatialConvolution(2, 3, 3, 3, 2, 2, rng: &rng))
-                .add(Tanh())
-                .add(View(3 * 2 * 3).setNumInputDims(3))
-            let stn = SpatialTransformer.make(
-                localisation: localisation, features: 18, height: 5, width: 7, transform: transform, rng: &rng)
+            let stn = smallTransformer(transform, rng: &rng)
             let x = GradientChecker.random(Shape(2, 2, 5, 7), &rng)
             let y = stn.forward(x)
             XCTAssertEqual(y.shape, x.shape)
@@ -111,13 +119,8 @@ final class SpatialTransformerTests: XCTestCase {
         let lambda: Float = 0.25
         func transformer(_ scale: Float) -> Sequential {
             var rng = RandomGenerator(seed: seed + 7)
-            let localisation = Sequential()
-                .add(SpatialConvolution(2, 3, 3, 3, 2, 2, rng: &rng))
-                .add(Tanh())
-                .add(View(3 * 2 * 3).setNumInputDims(3))
-            let stn = SpatialTransformer.make(
-                localisation: localisation, features: 18, height: 5, width: 7,
-                transform: .parts(rotation: true, scale: true, translation: true), gradientScale: scale, rng: &rng)
+            let stn = smallTransformer(
+                .parts(rotation: true, scale: true, translation: true), gradientScale: scale, rng: &rng)
             let grid = (stn.get(0).children[1] as? Sequential)
             let head = grid?.get(1) as? Linear
             for i in 0..<(head?.weight.count ?? 0) {
