@@ -42,11 +42,13 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng16",
             providers: [.apt(["libpng-dev"])]),
+        // The engine's own packed SGEMM (AVX-512 and AVX2 micro-kernels, chosen at run time).
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Durable file I/O: atomic writes with fsync, byte readers and writers, checksums, file errors.
         .target(name: "DurableIO"),
         // The Torch-style engine: tensors, modules, criterions, optim.
         .target(
-            name: "TorchNN", dependencies: ["COpenBLAS", "DurableIO"],
+            name: "TorchNN", dependencies: ["COpenBLAS", "CKernels", "DurableIO"],
             swiftSettings: [.unsafeFlags(engineFlags)]),
         // GTSRB readers, layouts, transforms, decoded cache, sharded batches.
         .target(

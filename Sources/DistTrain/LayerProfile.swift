@@ -2,9 +2,10 @@ import Foundation
 import TorchNN
 
 /// `gtsrb-dist bench --layers`: where a training step's time goes, layer by layer, and how close each
-/// convolution and Linear comes to the core's measured peak (a 2048³ OpenBLAS sgemm on one thread, times the
-/// bench's threads). The model's `sequenceLeaves` (its Sequentials opened) run one by one on a batch: forward,
-/// then backward in reverse with gradInput and the parameter gradient timed apart; medians over the steps.
+/// convolution and Linear comes to the core's measured peak (the faster 2048³ sgemm on one thread of OpenBLAS and
+/// the engine's AVX-512 kernel where the CPU has it, times the bench's threads). The model's `sequenceLeaves` (its
+/// Sequentials opened) run one by one on a batch: forward, then backward in reverse with gradInput and the
+/// parameter gradient timed apart; medians over the steps.
 /// GFLOP/s counts, for every pass alike, the direct algorithm's multiply-adds (a convolution's 2·Cin·kH·kW·Cout·
 /// H'·W' per image, a Linear's 2·in·out) whatever ran (Winograd, im2col), as PyTorch's profiler counts them.
 public struct LayerProfile {
@@ -17,7 +18,7 @@ public struct LayerProfile {
     }
 
     public let rows: [Row]
-    /// The sgemm 2048³ rate of one core, GFLOP/s (median of 3).
+    /// The sgemm 2048³ rate of one core, GFLOP/s (median of 3; the faster kernel).
     public let corePeak: Double
     public let threads: Int
     public let batch: Int
@@ -80,21 +81,28 @@ public struct LayerProfile {
         return LayerProfile(rows: rows, corePeak: sgemmRate(), threads: threads, batch: input.shape[0])
     }
 
-    /// GFLOP/s of one 2048³ sgemm on one OpenBLAS thread, median of 3 (the engine's GEMMs run one per thread).
+    /// GFLOP/s of one 2048³ sgemm on one thread, median of 3, for the fastest kernel this CPU runs (OpenBLAS and,
+    /// with AVX-512, the engine's): the engine's GEMMs run one per thread.
     static func sgemmRate() -> Double {
         let n = 2048
         let a = Tensor(Shape(n, n))
         let c = Tensor(Shape(n, n))
         var rng = RandomGenerator(seed: 5)
         for i in 0..<a.count { a.data[i] = rng.uniform(-1, 1) }
-        let rates = (0..<3).map { _ -> Double in
-            let t0 = monotonicSeconds()
-            BLAS.gemm(
-                transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: a.data, lda: n, b: a.data, ldb: n,
-                beta: 0, c: c.data, ldc: n)
-            return 2 * Double(n * n * n) / (monotonicSeconds() - t0) / 1e9
-        }
-        return Benchmark.quantile(rates, 0.5)
+        let inUse = BLAS.gemmKernel
+        defer { BLAS.gemmKernel = inUse }
+        let kernels = [BLAS.GemmKernel.openBLAS, .engineAVX512].filter(\.isSupported)
+        return kernels.map { kernel -> Double in
+            BLAS.gemmKernel = kernel
+            let rates = (0..<3).map { _ -> Double in
+                let t0 = monotonicSeconds()
+                BLAS.gemm(
+                    transA: false, transB: false, m: n, n: n, k: n, alpha: 1, a: a.data, lda: n, b: a.data, ldb: n,
+                    beta: 0, c: c.data, ldc: n)
+                return 2 * Double(n * n * n) / (monotonicSeconds() - t0) / 1e9
+            }
+            return Benchmark.quantile(rates, 0.5)
+        }.max() ?? 0
     }
 
     /// The table `bench --layers` prints: milliseconds per pass and, for convolutions and Linear, GFLOP/s and the
@@ -114,7 +122,7 @@ public struct LayerProfile {
             padded($0, 20)
         }
         var lines = [
-            "layer profile: batch \(batch), \(threads) thread(s), OpenBLAS \(BLAS.coreName); peak = sgemm 2048^3 "
+            "layer profile: batch \(batch), \(threads) thread(s), \(BLASKernels.description); peak = sgemm 2048^3 "
                 + String(format: "%.1f GFLOP/s per core x %d = %.1f", corePeak, threads, peak),
             "  #  " + padded("layer", 46) + passes.joined(separator: "   "),
             String(repeating: " ", count: 51)

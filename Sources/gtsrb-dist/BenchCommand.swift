@@ -83,7 +83,8 @@ struct BenchCommand: ParsableCommand {
                 let profile = b.profile(comm: comm)
                 result = [
                     "model": model.rawValue, "batch": batchSize, "threads": profile.threads, "ranks": comm.size,
-                    "openblas_core": BLAS.coreName, "sgemm_gflops_per_core": profile.corePeak, "layers": profile.json,
+                    "openblas_core": BLAS.coreName, "gemm": BLAS.gemmKernel.rawValue,
+                    "sgemm_gflops_per_core": profile.corePeak, "layers": profile.json,
                 ]
                 if comm.isRoot {
                     print(profile.table)

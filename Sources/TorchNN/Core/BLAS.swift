@@ -1,7 +1,56 @@
+import CKernels
 import COpenBLAS
+import Foundation
 
-/// Thin wrappers over OpenBLAS for row-major Float32 matrices.
+/// Row-major Float32 GEMMs for the engine: the engine's own packed AVX-512 SGEMM on CPUs that have AVX-512
+/// (whatever kernels OpenBLAS was told to use), OpenBLAS for everything else.
 public enum BLAS {
+    /// Who runs `gemm`.
+    public enum GemmKernel: String, Sendable {
+        /// OpenBLAS's `cblas_sgemm`, with the kernels OpenBLAS chose (`coreName`).
+        case openBLAS = "openblas"
+        /// The engine's packed SGEMM (CKernels) at 16 floats per vector: AVX-512 CPUs only.
+        case engineAVX512 = "avx512"
+        /// The engine's packed SGEMM at 8 floats per vector (AVX2 + FMA): slower than OpenBLAS on AVX2, for tests.
+        case engineAVX2 = "avx2"
+
+        /// Whether this CPU can run it.
+        public var isSupported: Bool {
+            switch self {
+            case .openBLAS: return true
+            case .engineAVX512: return gd_sgemm_width() >= 16
+            case .engineAVX2: return gd_sgemm_width() >= 8
+            }
+        }
+
+        /// "engine AVX-512 sgemm" or "OpenBLAS Haswell sgemm", for banners.
+        public var description: String {
+            switch self {
+            case .openBLAS: return "OpenBLAS \(BLAS.coreName) sgemm"
+            case .engineAVX512: return "engine AVX-512 sgemm"
+            case .engineAVX2: return "engine AVX2 sgemm"
+            }
+        }
+    }
+
+    /// The kernel `gemm` runs: `GTSRB_GEMM` (openblas, avx512 or avx2) when set and supported; else, on a CPU with
+    /// AVX-512, the engine's AVX-512 SGEMM unless OpenBLAS runs AVX-512 kernels itself (measured on vgg_small,
+    /// one thread: 43.6 ms per step against OpenBLAS Haswell's 59.9 and Cooperlake's 42.4); else OpenBLAS.
+    nonisolated(unsafe) public static var gemmKernel: GemmKernel = defaultGemmKernel(
+        requested: ProcessInfo.processInfo.environment["GTSRB_GEMM"], openBLASCore: coreName)
+
+    /// OpenBLAS's cores with AVX-512 kernels.
+    public static let avx512Cores: Set<String> = ["SkylakeX", "Cooperlake", "SapphireRapids"]
+
+    /// `gemmKernel`'s choice for a `GTSRB_GEMM` value (nil: unset) and OpenBLAS core; an unknown or unsupported
+    /// value falls back to the default.
+    public static func defaultGemmKernel(requested: String?, openBLASCore: String) -> GemmKernel {
+        if let requested, let kernel = GemmKernel(rawValue: requested.lowercased()), kernel.isSupported {
+            return kernel
+        }
+        return GemmKernel.engineAVX512.isSupported && !avx512Cores.contains(openBLASCore) ? .engineAVX512 : .openBLAS
+    }
+
     /// Sets the OpenBLAS thread count for this process.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
@@ -18,9 +67,16 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        cblas_sgemm(
-            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-            Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        switch gemmKernel {
+        case .engineAVX512, .engineAVX2:
+            gd_sgemm_at_width(
+                gemmKernel == .engineAVX512 ? 16 : 8, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        case .openBLAS:
+            cblas_sgemm(
+                CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
 
     /// `gemm` with C cut into column blocks (or row blocks when C is taller than wide), one per

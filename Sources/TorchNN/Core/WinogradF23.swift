@@ -11,6 +11,10 @@
 enum WinogradF23 {
     /// Floats of V plus M per block of tiles (1 MiB: fastest of 2^15…2^22 measured on this machine).
     static let blockElements = 1 << 18
+    /// Tiles per block at the least (whole rows of tiles), while every pool thread still gets two blocks: a GEMM's
+    /// n, which the AVX-512 SGEMM runs at full speed from about 256 on (64 tiles of the 12×12 layers ran 20–30 %
+    /// slower per FLOP; vgg_small's step at batch 16 went from 48.0 to 43.6 ms on one thread).
+    static let minBlockTiles = 256
 
     /// U[ξ][o][i] = (G g Gᵀ)[ξ] for the kernel g = weight[o][i] (weight: outPlanes×inPlanes×3×3).
     /// With `forGradInput` the kernel is the one of the gradient with respect to the input:
@@ -98,7 +102,8 @@ enum WinogradF23 {
             pH = 2 * tH + 2
             half = (tW + lanes - 1) / lanes * lanes + 1
             pW = 2 * half
-            let blockTiles = max(tW, blockElements / (16 * (inPlanes + outPlanes)))
+            let least = min(WinogradF23.minBlockTiles, n * tiles / (2 * ThreadPool.shared.threads))
+            let blockTiles = max(tW, blockElements / (16 * (inPlanes + outPlanes)), least)
             images = tiles <= blockTiles ? min(n, blockTiles / tiles) : 1
             rows = tiles <= blockTiles ? tH : max(1, blockTiles / tW)
         }

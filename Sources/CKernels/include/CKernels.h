@@ -1,0 +1,19 @@
+#ifndef GTSRB_CKERNELS_H
+#define GTSRB_CKERNELS_H
+
+/* The engine's own packed SGEMM: 16-wide (AVX-512) or 8-wide (AVX2 + FMA) micro-kernels, chosen at run time. */
+
+/* The vector width the kernels run at on this CPU: 16 (AVX-512F), 8 (AVX2 + FMA) or 0 (neither: no kernel). */
+int gd_sgemm_width(void);
+
+/* C[m×n] = alpha · op(A)·op(B) + beta · C, row-major, with leading dimensions; as cblas_sgemm with CblasRowMajor.
+   beta = 0 never reads C. Packing buffers are per thread and kept between calls (grown, never shrunk).
+   Requires gd_sgemm_width() > 0. */
+void gd_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
+              int ldb, float beta, float *c, int ldc);
+
+/* gd_sgemm at a given width (16 or 8, which the CPU must support): for tests and benchmarks. */
+void gd_sgemm_at_width(int width, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                       const float *b, int ldb, float beta, float *c, int ldc);
+
+#endif

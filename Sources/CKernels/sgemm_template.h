@@ -1,0 +1,159 @@
+/* One width of the packed SGEMM, included once per instruction set by sgemm_avx512.c and sgemm_avx2.c with
+   KW (floats per vector), KMR (rows of the micro-tile), KTARGET (the target attribute) and KNAME(x) (the
+   suffixed names) defined. The micro-tile is KMR × 2·KW: 2·KMR vector accumulators, A broadcast per row,
+   two vectors of B per step of k. Blocking as BLIS: B packed in KC × NC blocks of 2·KW-wide panels, A in
+   MC × KC blocks of KMR-row panels; a B panel stays in L1 while the A panels of the block pass over it. */
+
+#include <stddef.h>
+#include <string.h>
+
+#include "sgemm_internal.h"
+
+#define KNR (2 * KW)
+
+typedef float KNAME(vec) __attribute__((ext_vector_type(KW), aligned(4)));
+
+/* Where a micro-kernel reads its operands: A's element (r, p) of the tile at a[r·rowStride + p·depthStride], B's
+   vector pair of step p at b + p·stride. A tile inside A and B reads them in place; an edge tile (or op(B) = Bᵀ,
+   whose rows are not contiguous) reads a zero-padded panel packed into this thread's buffer. */
+typedef struct {
+    const float *a;
+    long rowStride, depthStride;
+} KNAME(APanel);
+
+/* The panel of op(A)[i..<i+rows][0..<kc] packed as kc steps of KMR floats (zero past `rows`). */
+KTARGET static void KNAME(pack_a)(int transA, const float *a, long lda, int rows, int kc, float *restrict dst) {
+    for (int p = 0; p < kc; p++) {
+        for (int r = 0; r < KMR; r++) {
+            float value = 0;
+            if (r < rows) value = transA ? a[(long)p * lda + r] : a[(long)r * lda + p];
+            dst[r] = value;
+        }
+        dst += KMR;
+    }
+}
+
+/* The panel of op(B)[0..<kc][j..<j+cols] packed as kc steps of KNR floats (zero past `cols`). */
+KTARGET static void KNAME(pack_b)(int transB, const float *b, long ldb, int cols, int kc, float *restrict dst) {
+    for (int p = 0; p < kc; p++) {
+        for (int c = 0; c < KNR; c++) {
+            float value = 0;
+            if (c < cols) value = transB ? b[(long)c * ldb + p] : b[(long)p * ldb + c];
+            dst[c] = value;
+        }
+        dst += KNR;
+    }
+}
+
+/* tile[KMR][nv·KW] = Σ_p A(r, p) · B(p, c) over kc steps (nv: 1 or 2 vectors of B, a constant after inlining);
+   then C = alpha · tile + beta · C on rows × cols (beta = 0: C is not read). A full tile goes straight to C; an
+   edge tile through a local copy. */
+KTARGET static inline __attribute__((always_inline)) void KNAME(tile)(int nv, int kc, KNAME(APanel) pa,
+                                                                      const float *restrict bp, long bStride,
+                                                                      float *c, long ldc, int rows, int cols,
+                                                                      float alpha, float beta) {
+    typedef KNAME(vec) vec;
+    vec acc[2][KMR];
+#pragma unroll
+    for (int r = 0; r < KMR; r++) {
+        acc[0][r] = (vec)0;
+        acc[1][r] = (vec)0;
+    }
+    const float *ap = pa.a;
+    for (int p = 0; p < kc; p++) {
+        vec b[2];
+        b[0] = *(const vec *)bp;
+        if (nv == 2) b[1] = *(const vec *)(bp + KW);
+#pragma unroll
+        for (int r = 0; r < KMR; r++) {
+            vec x = (vec)ap[r * pa.rowStride];
+#pragma unroll
+            for (int v = 0; v < nv; v++) acc[v][r] = __builtin_elementwise_fma(x, b[v], acc[v][r]);
+        }
+        ap += pa.depthStride;
+        bp += bStride;
+    }
+    if (rows == KMR && cols == nv * KW) {
+#pragma unroll
+        for (int r = 0; r < KMR; r++) {
+#pragma unroll
+            for (int v = 0; v < nv; v++) {
+                vec *cv = (vec *)(c + r * ldc + v * KW);
+                *cv = beta == 0 ? (vec)alpha * acc[v][r] : (vec)alpha * acc[v][r] + (vec)beta * *cv;
+            }
+        }
+        return;
+    }
+    float tile[KMR * KNR];
+#pragma unroll
+    for (int r = 0; r < KMR; r++) {
+#pragma unroll
+        for (int v = 0; v < nv; v++) *(vec *)(tile + r * KNR + v * KW) = acc[v][r];
+    }
+    for (int r = 0; r < rows; r++) {
+        for (int j = 0; j < cols; j++) {
+            float value = alpha * tile[r * KNR + j];
+            c[r * ldc + j] = beta == 0 ? value : value + beta * c[r * ldc + j];
+        }
+    }
+}
+
+/* A KMR × 2·KW tile, and a KMR × KW one for the last columns of C when no more than KW remain. */
+KTARGET static void KNAME(micro2)(int kc, KNAME(APanel) pa, const float *restrict bp, long bStride, float *c,
+                                  long ldc, int rows, int cols, float alpha, float beta) {
+    KNAME(tile)(2, kc, pa, bp, bStride, c, ldc, rows, cols, alpha, beta);
+}
+KTARGET static void KNAME(micro1)(int kc, KNAME(APanel) pa, const float *restrict bp, long bStride, float *c,
+                                  long ldc, int rows, int cols, float alpha, float beta) {
+    KNAME(tile)(1, kc, pa, bp, bStride, c, ldc, rows, cols, alpha, beta);
+}
+
+void KNAME(gd_sgemm)(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+                     const float *b, int ldb, float beta, float *c, int ldc) {
+    if (m <= 0 || n <= 0) return;
+    if (k <= 0 || alpha == 0) {
+        gd_sgemm_scale(m, n, beta, c, ldc);
+        return;
+    }
+    int nc0 = n < GD_SGEMM_NC ? n : GD_SGEMM_NC;
+    int kc0 = k < GD_SGEMM_KC ? k : GD_SGEMM_KC;
+    float *bufB = gd_sgemm_buffer(1, (size_t)kc0 * ((nc0 + KNR - 1) / KNR * KNR));
+    float *bufA = gd_sgemm_buffer(0, (size_t)kc0 * KMR);
+    for (int jc = 0; jc < n; jc += GD_SGEMM_NC) {
+        int nc = n - jc < GD_SGEMM_NC ? n - jc : GD_SGEMM_NC;
+        for (int pc = 0; pc < k; pc += GD_SGEMM_KC) {
+            int kc = k - pc < GD_SGEMM_KC ? k - pc : GD_SGEMM_KC;
+            float betaBlock = pc == 0 ? beta : 1;
+            // A is read in place unless its edge needs zeros or enough panels of B pass over it to repay a copy.
+            int packA = nc > 4 * KNR;
+            // Pack the panels of B that cannot be read in place.
+            for (int jr = 0; jr < nc; jr += KNR) {
+                int cols = nc - jr < KNR ? nc - jr : KNR;
+                if (!transB && cols == KNR) continue;
+                const float *panel = transB ? b + (long)(jc + jr) * ldb + pc : b + (long)pc * ldb + jc + jr;
+                KNAME(pack_b)(transB, panel, ldb, cols, kc, bufB + (long)jr * kc);
+            }
+            for (int ir = 0; ir < m; ir += KMR) {
+                int rows = m - ir < KMR ? m - ir : KMR;
+                const float *aTile = transA ? a + (long)pc * lda + ir : a + (long)ir * lda + pc;
+                KNAME(APanel) pa = {aTile, transA ? 1 : lda, transA ? lda : 1};
+                if (rows < KMR || packA) {
+                    KNAME(pack_a)(transA, aTile, lda, rows, kc, bufA);
+                    pa = (KNAME(APanel)){bufA, 1, KMR};
+                }
+                for (int jr = 0; jr < nc; jr += KNR) {
+                    int cols = nc - jr < KNR ? nc - jr : KNR;
+                    int inPlace = !transB && cols == KNR;
+                    const float *bp = inPlace ? b + (long)pc * ldb + jc + jr : bufB + (long)jr * kc;
+                    float *cTile = c + (long)ir * ldc + jc + jr;
+                    long bStride = inPlace ? ldb : KNR;
+                    if (cols > KW) {
+                        KNAME(micro2)(kc, pa, bp, bStride, cTile, ldc, rows, cols, alpha, betaBlock);
+                    } else {
+                        KNAME(micro1)(kc, pa, bp, bStride, cTile, ldc, rows, cols, alpha, betaBlock);
+                    }
+                }
+            }
+        }
+    }
+}
