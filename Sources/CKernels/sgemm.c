@@ -21,8 +21,8 @@ int gd_sgemm_width(void) {
 }
 
 float *gd_sgemm_buffer(int which, size_t floats) {
-    static _Thread_local float *buffers[2];
-    static _Thread_local size_t capacity[2];
+    static _Thread_local float *buffers[3];
+    static _Thread_local size_t capacity[3];
     if (capacity[which] < floats) {
         free(buffers[which]);
         size_t bytes = (floats * sizeof(float) + 63) / 64 * 64;

@@ -35,6 +35,22 @@ KTARGET static void KNAME(pack_a)(int transA, const float *a, long lda, int rows
 
 /* The panel of op(B)[0..<kc][j..<j+cols] packed as kc steps of KNR floats (zero past `cols`). */
 KTARGET static void KNAME(pack_b)(int transB, const float *b, long ldb, int cols, int kc, float *restrict dst) {
+    if (transB && cols == KNR) {
+        // Columns of the panel are rows of b: copy them in runs of 8 steps, so that both the reads and the 8
+        // panel rows written stay in a few cache lines.
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            for (int c = 0; c < KNR; c++) {
+                const float *row = b + (long)c * ldb + p;
+#pragma unroll
+                for (int q = 0; q < 8; q++) dst[(long)(p + q) * KNR + c] = row[q];
+            }
+        }
+        for (; p < kc; p++) {
+            for (int c = 0; c < KNR; c++) dst[(long)p * KNR + c] = b[(long)c * ldb + p];
+        }
+        return;
+    }
     for (int p = 0; p < kc; p++) {
         for (int c = 0; c < KNR; c++) {
             float value = 0;
@@ -113,6 +129,19 @@ void KNAME(gd_sgemm)(int transA, int transB, int m, int n, int k, float alpha, c
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
         gd_sgemm_scale(m, n, beta, c, ldc);
+        return;
+    }
+    if (transB && m < n && m <= 4 * KMR) {
+        // A few rows of C against a long op(B) = Bᵀ (a Linear layer's forward): packing B would cost more than the
+        // product, so compute Cᵀ = B · op(A)ᵀ, where the packed operand is the small A, and transpose it into C.
+        float *ct = gd_sgemm_buffer(2, (size_t)n * m);
+        KNAME(gd_sgemm)(0, !transA, n, m, k, 1, b, ldb, a, lda, 0, ct, m);
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float value = alpha * ct[(long)j * m + i];
+                c[(long)i * ldc + j] = beta == 0 ? value : value + beta * c[(long)i * ldc + j];
+            }
+        }
         return;
     }
     int nc0 = n < GD_SGEMM_NC ? n : GD_SGEMM_NC;

@@ -84,9 +84,11 @@ final class SGEMMTests: XCTestCase {
 
     func testEveryTransposeAndEdgeTileAgainstAReference() throws {
         try XCTSkipIf(widths.isEmpty, "this CPU has neither AVX2 + FMA nor AVX-512")
-        // Sizes around the micro-tiles (6 or 8 rows, 16 or 32 columns) and one-vector edge panels.
+        // Sizes around the micro-tiles (6 or 8 rows, 16 or 32 columns), one-vector edge panels, and op(B) = Bᵀ with
+        // few rows of C (computed as Cᵀ) and more.
         let sizes = [
             (1, 1, 1), (5, 7, 3), (8, 32, 9), (9, 33, 17), (13, 16, 40), (16, 48, 2), (24, 17, 31), (7, 64, 5),
+            (40, 70, 20),
         ]
         var seed: UInt64 = 1
         for (m, n, k) in sizes {
@@ -121,13 +123,17 @@ final class SGEMMTests: XCTestCase {
         check(Problem(transA: false, transB: false, m: 3, n: 5, k: 4, alpha: 0, beta: 2), seed: 9)
     }
 
-    /// The engine's AVX-512 SGEMM where the CPU has AVX-512 and OpenBLAS's kernels lack it; GTSRB_GEMM overrides,
-    /// but never with a kernel the CPU cannot run.
+    /// The engine's AVX-512 SGEMM where the CPU has AVX-512 and OpenBLAS's kernels lack it, `mixed` where both have
+    /// it; GTSRB_GEMM overrides, but never with a kernel the CPU cannot run.
     func testTheKernelChoice() {
         let avx512 = gd_sgemm_width() >= 16
         XCTAssertEqual(
             BLAS.defaultGemmKernel(requested: nil, openBLASCore: "Haswell"), avx512 ? .engineAVX512 : .openBLAS)
-        XCTAssertEqual(BLAS.defaultGemmKernel(requested: nil, openBLASCore: "Cooperlake"), .openBLAS)
+        XCTAssertEqual(BLAS.defaultGemmKernel(requested: nil, openBLASCore: "Cooperlake"), avx512 ? .mixed : .openBLAS)
+        XCTAssertEqual(BLAS.defaultGemmKernel(requested: "mixed", openBLASCore: "Zen"), avx512 ? .mixed : .openBLAS)
+        XCTAssertTrue(BLAS.isSkinny(m: 16, n: 512, k: 4608))
+        XCTAssertTrue(BLAS.isSkinny(m: 32, n: 2304, k: 27))
+        XCTAssertFalse(BLAS.isSkinny(m: 32, n: 256, k: 32))
         XCTAssertEqual(BLAS.defaultGemmKernel(requested: "openblas", openBLASCore: "Haswell"), .openBLAS)
         XCTAssertEqual(
             BLAS.defaultGemmKernel(requested: "AVX512", openBLASCore: "Cooperlake"), avx512 ? .engineAVX512 : .openBLAS)

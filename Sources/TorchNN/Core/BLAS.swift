@@ -13,12 +13,15 @@ public enum BLAS {
         case engineAVX512 = "avx512"
         /// The engine's packed SGEMM at 8 floats per vector (AVX2 + FMA): slower than OpenBLAS on AVX2, for tests.
         case engineAVX2 = "avx2"
+        /// The engine's AVX-512 SGEMM for skinny products (`isSkinny`), OpenBLAS for the rest: where OpenBLAS runs
+        /// AVX-512 kernels, they win the square-ish Winograd tile GEMMs and lose the skinny ones.
+        case mixed = "mixed"
 
         /// Whether this CPU can run it.
         public var isSupported: Bool {
             switch self {
             case .openBLAS: return true
-            case .engineAVX512: return gd_sgemm_width() >= 16
+            case .engineAVX512, .mixed: return gd_sgemm_width() >= 16
             case .engineAVX2: return gd_sgemm_width() >= 8
             }
         }
@@ -29,13 +32,16 @@ public enum BLAS {
             case .openBLAS: return "OpenBLAS \(BLAS.coreName) sgemm"
             case .engineAVX512: return "engine AVX-512 sgemm"
             case .engineAVX2: return "engine AVX2 sgemm"
+            case .mixed: return "engine AVX-512 sgemm for skinny GEMMs"
             }
         }
     }
 
-    /// The kernel `gemm` runs: `GTSRB_GEMM` (openblas, avx512 or avx2) when set and supported; else, on a CPU with
-    /// AVX-512, the engine's AVX-512 SGEMM unless OpenBLAS runs AVX-512 kernels itself (measured on vgg_small,
-    /// one thread: 43.6 ms per step against OpenBLAS Haswell's 59.9 and Cooperlake's 42.4); else OpenBLAS.
+    /// The kernel `gemm` runs: `GTSRB_GEMM` (openblas, avx512, avx2 or mixed) when set and supported; else, on a CPU
+    /// with AVX-512, the engine's AVX-512 SGEMM, or `mixed` when OpenBLAS runs AVX-512 kernels itself; else
+    /// OpenBLAS. Measured on vgg_small's layers, batch 16, one thread, AMD EPYC family 26 (ms per step): with
+    /// OpenBLAS's Haswell kernels 59.9, the engine's 43.6; with its Cooperlake kernels 44.7, the engine's 43.9,
+    /// mixed 43.4.
     nonisolated(unsafe) public static var gemmKernel: GemmKernel = defaultGemmKernel(
         requested: ProcessInfo.processInfo.environment["GTSRB_GEMM"], openBLASCore: coreName)
 
@@ -48,8 +54,16 @@ public enum BLAS {
         if let requested, let kernel = GemmKernel(rawValue: requested.lowercased()), kernel.isSupported {
             return kernel
         }
-        return GemmKernel.engineAVX512.isSupported && !avx512Cores.contains(openBLASCore) ? .engineAVX512 : .openBLAS
+        guard GemmKernel.engineAVX512.isSupported else {
+            return .openBLAS
+        }
+        return avx512Cores.contains(openBLASCore) ? .mixed : .engineAVX512
     }
+
+    /// A product with a side under 32 (a Linear layer's batch rows, im2col's 27-deep first layer): `mixed` runs
+    /// these with the engine's SGEMM.
+    @inline(__always)
+    static func isSkinny(m: Int, n: Int, k: Int) -> Bool { min(m, n, k) < 32 }
 
     /// Sets the OpenBLAS thread count for this process.
     public static func setThreads(_ n: Int) { openblas_set_num_threads(Int32(max(1, n))) }
@@ -67,10 +81,11 @@ public enum BLAS {
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        switch gemmKernel {
-        case .engineAVX512, .engineAVX2:
+        let kernel = gemmKernel == .mixed ? (isSkinny(m: m, n: n, k: k) ? .engineAVX512 : .openBLAS) : gemmKernel
+        switch kernel {
+        case .engineAVX512, .engineAVX2, .mixed:
             gd_sgemm_at_width(
-                gemmKernel == .engineAVX512 ? 16 : 8, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
+                kernel == .engineAVX2 ? 8 : 16, transA ? 1 : 0, transB ? 1 : 0, Int32(m), Int32(n), Int32(k),
                 alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
         case .openBLAS:
             cblas_sgemm(
