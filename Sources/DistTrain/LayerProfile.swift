@@ -2,8 +2,8 @@ import Foundation
 import TorchNN
 
 /// `gtsrb-dist bench --layers`: where a training step's time goes, layer by layer, and how close each
-/// convolution and Linear comes to the core's measured peak (the faster 2048³ sgemm on one thread of OpenBLAS and
-/// the engine's AVX-512 kernel where the CPU has it, times the bench's threads). The model's `sequenceLeaves` (its
+/// convolution and Linear comes to the core's measured peak (a 2048³ sgemm on one thread of the GEMM kernel in use,
+/// `BLAS.gemmKernel`, times the bench's threads). The model's `sequenceLeaves` (its
 /// Sequentials opened) run one by one on a batch: forward, then backward in reverse with gradInput and the
 /// parameter gradient timed apart; medians over the steps.
 /// GFLOP/s counts, for every pass alike, the direct algorithm's multiply-adds (a convolution's 2·Cin·kH·kW·Cout·
@@ -18,7 +18,7 @@ public struct LayerProfile {
     }
 
     public let rows: [Row]
-    /// The sgemm 2048³ rate of one core, GFLOP/s (median of 3; the faster kernel).
+    /// The sgemm 2048³ rate of one core, GFLOP/s (median of 3).
     public let corePeak: Double
     public let threads: Int
     public let batch: Int
@@ -81,8 +81,8 @@ public struct LayerProfile {
         return LayerProfile(rows: rows, corePeak: sgemmRate(), threads: threads, batch: input.shape[0])
     }
 
-    /// GFLOP/s of one 2048³ sgemm on one thread, median of 3, for the fastest kernel this CPU runs (OpenBLAS and,
-    /// with AVX-512, the engine's): the engine's GEMMs run one per thread.
+    /// GFLOP/s of one 2048³ sgemm on one thread, median of 3, of the kernel in use (the faster of the two that
+    /// `mixed` runs): the engine's GEMMs run one per thread.
     static func sgemmRate() -> Double {
         let n = 2048
         let a = Tensor(Shape(n, n))
@@ -91,7 +91,7 @@ public struct LayerProfile {
         for i in 0..<a.count { a.data[i] = rng.uniform(-1, 1) }
         let inUse = BLAS.gemmKernel
         defer { BLAS.gemmKernel = inUse }
-        let kernels = [BLAS.GemmKernel.openBLAS, .engineAVX512].filter(\.isSupported)
+        let kernels: [BLAS.GemmKernel] = inUse == .mixed ? [.openBLAS, .engineAVX512] : [inUse]
         return kernels.map { kernel -> Double in
             BLAS.gemmKernel = kernel
             let rates = (0..<3).map { _ -> Double in

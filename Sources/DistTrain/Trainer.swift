@@ -329,8 +329,11 @@ public final class Trainer {
         return stats
     }
 
-    /// The fault suite's hooks before a step: a rank kills itself, signals itself or feeds a NaN image.
+    /// The fault suite's hooks before a step: a rank kills itself, signals itself, feeds a NaN image or waits.
     func injectFaults(before step: Int, _ batch: BatchLoader.Batch) {
+        if hooks.stepDelayMicroseconds > 0 {
+            usleep(hooks.stepDelayMicroseconds)
+        }
         if DebugHooks.matches(hooks.killAt, rank: comm.rank, step: step) {
             kill(getpid(), SIGKILL)
         }

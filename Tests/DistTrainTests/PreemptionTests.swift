@@ -82,7 +82,7 @@ final class PreemptionTests: XCTestCase {
         let running = MPIHarness.start(
             ["mpirun", "-n", "2", "--oversubscribe", "--bind-to", "none", MPIHarness.binary]
                 + PreemptionTests.arguments(dir, epochs: 40, []), cwd: dir, timeout: 120,
-            env: ["GTSRB_PROGRESS": "lines"])
+            env: ["GTSRB_PROGRESS": "lines", "GTSRB_DEBUG_STEP_DELAY_MS": PreemptionTests.stepDelay])
         while running.isRunning && !running.text.contains("epoch 2/40") {
             usleep(20_000)
         }
@@ -98,6 +98,10 @@ final class PreemptionTests: XCTestCase {
         XCTAssertNotNil(sha(dir))
         XCTAssertEqual(sha(dir), PreemptionTests.uninterrupted40, "stopped by SIGTERM and resumed = uninterrupted")
     }
+
+    /// Milliseconds every step of a run stopped from outside waits (`GTSRB_DEBUG_STEP_DELAY_MS`): its 240 steps take
+    /// 12 s or more, so the signal lands mid-run on any CPU (on an AVX-512 EPYC the whole run took ~2 s without).
+    static let stepDelay = "50"
 
     /// The parameters of an uninterrupted 40-epoch run.
     static let uninterrupted40: String? = {
@@ -117,6 +121,7 @@ final class PreemptionTests: XCTestCase {
                 env: [
                     "GTSRB_DIST_BIN": MPIHarness.binary, "GTSRB_REQUEUE": "echo requeue called for job",
                     "SLURM_JOB_ID": "4242", "GTSRB_PROGRESS": "lines",
+                    "GTSRB_DEBUG_STEP_DELAY_MS": PreemptionTests.stepDelay,
                 ])
         }
         let first = run()
