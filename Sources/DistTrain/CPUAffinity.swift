@@ -41,6 +41,15 @@ public enum CPUAffinity {
             + "(launch/local.sh does), or --bind-to none"
     }
 
+    /// A note for a run with more ranks on a host than it has cores (`mpirun -n 4` on 2 cores): they share the cores
+    /// and exchange more gradients, and one rank per core is faster (on the project's 2-core AVX-512 EPYC, 465–478
+    /// against 589–605 img/s, README); nil when the ranks fit.
+    public static func oversubscriptionNote(ranksOnHost: Int, cores: Int) -> String? {
+        guard ranksOnHost > cores else { return nil }
+        return "note: \(ranksOnHost) ranks share this host's \(cores) cores: one rank per core (mpirun -n \(cores), "
+            + "launch/local.sh \(cores)) trains faster; more ranks than cores suit only --ensemble runs of that many members"
+    }
+
     /// Starts `threads` engine threads for this rank (`ThreadPool.setThreads`) and prints `warning(threads:rank:)`
     /// to standard error when the rank is bound to fewer CPUs.
     public static func setEngineThreads(_ threads: Int, rank: Int) {

@@ -152,6 +152,12 @@ public final class Trainer {
         if let note = BLASKernels.currentNote {
             log(note)
         }
+        let ranksOnHost = comm.ranksOnHost()
+        if let note = CPUAffinity.oversubscriptionNote(
+            ranksOnHost: ranksOnHost, cores: ProcessInfo.processInfo.activeProcessorCount)
+        {
+            log(note)
+        }
         let (mean, std) = (start.mean, start.std)
         var session = Session(
             data: data, train: train, trainIndices: trainIndices, validationIndices: validationIndices,

@@ -78,7 +78,8 @@ final class TrainConfigTests: XCTestCase {
         }
     }
 
-    /// Kernel CPU lists, and the warning for more engine threads than the CPUs a rank is bound to.
+    /// Kernel CPU lists, the warning for more engine threads than the CPUs a rank is bound to, and the note for more
+    /// ranks than cores.
     func testCPUListsAndOversubscriptionWarning() {
         XCTAssertEqual(CPUAffinity.count(cpuList: "0-1"), 2)
         XCTAssertEqual(CPUAffinity.count(cpuList: "0,2-5\n"), 5)
@@ -94,6 +95,10 @@ final class TrainConfigTests: XCTestCase {
         XCTAssertTrue(w?.contains("rank 3 runs \(cpus + 1) threads") == true, w ?? "no warning")
         XCTAssertTrue(w?.contains("--map-by slot:PE=\(cpus + 1) --bind-to core") == true, w ?? "no warning")
         XCTAssertLessThanOrEqual(TrainConfig.defaultThreads(ranksOnHost: 1), cpus)
+        XCTAssertNil(CPUAffinity.oversubscriptionNote(ranksOnHost: 2, cores: 2))
+        let note = CPUAffinity.oversubscriptionNote(ranksOnHost: 4, cores: 2)
+        XCTAssertTrue(note?.contains("4 ranks share this host's 2 cores") == true, note ?? "no note")
+        XCTAssertTrue(note?.contains("mpirun -n 2") == true, note ?? "no note")
     }
 
     func testLearningRateSchedules() {
