@@ -21,16 +21,19 @@ typedef struct {
     long rowStride, depthStride;
 } KNAME(APanel);
 
+/* A zero-padded panel of kc steps of `width` floats: dst[p·width + l] = x[p·stepStride + l·laneStride] for the
+   first `lanes` lanes, 0 past them. */
+KTARGET static void KNAME(pack)(const float *x, long stepStride, long laneStride, int lanes, int width, int kc,
+                                float *restrict dst) {
+    for (int p = 0; p < kc; p++) {
+        for (int l = 0; l < width; l++) dst[l] = l < lanes ? x[p * stepStride + l * laneStride] : 0;
+        dst += width;
+    }
+}
+
 /* The panel of op(A)[i..<i+rows][0..<kc] packed as kc steps of KMR floats (zero past `rows`). */
 KTARGET static void KNAME(pack_a)(int transA, const float *a, long lda, int rows, int kc, float *restrict dst) {
-    for (int p = 0; p < kc; p++) {
-        for (int r = 0; r < KMR; r++) {
-            float value = 0;
-            if (r < rows) value = transA ? a[(long)p * lda + r] : a[(long)r * lda + p];
-            dst[r] = value;
-        }
-        dst += KMR;
-    }
+    KNAME(pack)(a, transA ? lda : 1, transA ? 1 : lda, rows, KMR, kc, dst);
 }
 
 /* The panel of op(B)[0..<kc][j..<j+cols] packed as kc steps of KNR floats (zero past `cols`). */
@@ -46,19 +49,10 @@ KTARGET static void KNAME(pack_b)(int transB, const float *b, long ldb, int cols
                 for (int q = 0; q < 8; q++) dst[(long)(p + q) * KNR + c] = row[q];
             }
         }
-        for (; p < kc; p++) {
-            for (int c = 0; c < KNR; c++) dst[(long)p * KNR + c] = b[(long)c * ldb + p];
-        }
+        KNAME(pack)(b + p, 1, ldb, KNR, KNR, kc - p, dst + (long)p * KNR);
         return;
     }
-    for (int p = 0; p < kc; p++) {
-        for (int c = 0; c < KNR; c++) {
-            float value = 0;
-            if (c < cols) value = transB ? b[(long)c * ldb + p] : b[(long)p * ldb + c];
-            dst[c] = value;
-        }
-        dst += KNR;
-    }
+    KNAME(pack)(b, transB ? 1 : ldb, transB ? ldb : 1, cols, KNR, kc, dst);
 }
 
 /* tile[KMR][nv·KW] = Σ_p A(r, p) · B(p, c) over kc steps (nv: 1 or 2 vectors of B, a constant after inlining);

@@ -3,9 +3,9 @@ import TorchNN
 
 /// `gtsrb-dist bench --layers`: where a training step's time goes, layer by layer, and how close each
 /// convolution and Linear comes to the core's measured peak (a 2048³ sgemm on one thread of the GEMM kernel in use,
-/// `BLAS.gemmKernel`, times the bench's threads). The model's `sequenceLeaves` (its
-/// Sequentials opened) run one by one on a batch: forward, then backward in reverse with gradInput and the
-/// parameter gradient timed apart; medians over the steps.
+/// `BLAS.gemmKernel`, times the bench's threads). The model's `sequenceLeaves` (its Sequentials opened) run one by
+/// one on a batch: forward, then backward in reverse with gradInput and the parameter gradient timed apart; medians
+/// over the steps.
 /// GFLOP/s counts, for every pass alike, the direct algorithm's multiply-adds (a convolution's 2·Cin·kH·kW·Cout·
 /// H'·W' per image, a Linear's 2·in·out) whatever ran (Winograd, im2col), as PyTorch's profiler counts them.
 public struct LayerProfile {

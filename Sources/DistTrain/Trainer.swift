@@ -152,9 +152,8 @@ public final class Trainer {
         if let note = BLASKernels.currentNote {
             log(note)
         }
-        let ranksOnHost = comm.ranksOnHost()
         if let note = CPUAffinity.oversubscriptionNote(
-            ranksOnHost: ranksOnHost, cores: ProcessInfo.processInfo.activeProcessorCount)
+            ranksOnHost: comm.ranksOnHost(), cores: ProcessInfo.processInfo.activeProcessorCount)
         {
             log(note)
         }

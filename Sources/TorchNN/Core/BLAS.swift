@@ -2,8 +2,9 @@ import CKernels
 import COpenBLAS
 import Foundation
 
-/// Row-major Float32 GEMMs for the engine: the engine's own packed AVX-512 SGEMM on CPUs that have AVX-512
-/// (whatever kernels OpenBLAS was told to use), OpenBLAS for everything else.
+/// Row-major Float32 GEMMs for the engine: on CPUs with AVX-512, the engine's own packed AVX-512 SGEMM (every
+/// product where OpenBLAS was pinned to older kernels, the skinny ones where it runs its AVX-512 kernels); OpenBLAS
+/// for the rest.
 public enum BLAS {
     /// Who runs `gemm`.
     public enum GemmKernel: String, Sendable {
