@@ -1,11 +1,11 @@
 /* One width of the packed SGEMM, included once per instruction set by sgemm_avx512.c and sgemm_avx2.c with
    KW (floats per vector), KMR (rows of the micro-tile), KTARGET (the target attribute) and KNAME(x) (the
    suffixed names) defined. The micro-tile is KMR × 2·KW: 2·KMR vector accumulators, A broadcast per row,
-   two vectors of B per step of k. Blocking as BLIS: B packed in KC × NC blocks of 2·KW-wide panels, A in
-   MC × KC blocks of KMR-row panels; a B panel stays in L1 while the A panels of the block pass over it. */
+   two vectors of B per step of k (one vector for the last ≤ KW columns). Blocks of KC steps of k and NC columns;
+   within one, each KMR-row panel of A (packed, or read in place) stays in L1 while the 2·KW-wide panels of B pass
+   over it; B's panels are read in place from row-major B, packed for Bᵀ and at the edge. */
 
 #include <stddef.h>
-#include <string.h>
 
 #include "sgemm_internal.h"
 
