@@ -8,7 +8,8 @@
 #define GD_SGEMM_KC 256
 #define GD_SGEMM_NC 1024
 
-/* This thread's packing buffer `which` (0: A, 1: B, 2: a transposed C), 64-byte aligned, at least `floats` long; kept between calls. */
+/* This thread's packing buffer `which` (0: A, 1: B, 2: a transposed C), 64-byte aligned, at least `floats` long;
+   kept between calls. */
 float *gd_sgemm_buffer(int which, size_t floats);
 
 /* C[m×n] *= beta (beta = 0: C = 0 without reading it). */
