@@ -40,6 +40,16 @@ void gd_sgemm_scale(int m, int n, float beta, float *c, int ldc) {
     }
 }
 
+void gd_sgemm_merge(int m, int n, const float *x, long rowStride, long colStride, float alpha, float beta, float *c,
+                    int ldc) {
+    for (int i = 0; i < m; i++) {
+        for (int j = 0; j < n; j++) {
+            float value = alpha * x[i * rowStride + j * colStride];
+            c[(long)i * ldc + j] = beta == 0 ? value : value + beta * c[(long)i * ldc + j];
+        }
+    }
+}
+
 void gd_sgemm_at_width(int width, int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                        const float *b, int ldb, float beta, float *c, int ldc) {
     if (width == 16) {
@@ -49,9 +59,4 @@ void gd_sgemm_at_width(int width, int transA, int transB, int m, int n, int k, f
     } else {
         abort();
     }
-}
-
-void gd_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda, const float *b,
-              int ldb, float beta, float *c, int ldc) {
-    gd_sgemm_at_width(gd_sgemm_width(), transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }

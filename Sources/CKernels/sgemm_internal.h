@@ -12,6 +12,11 @@
    kept between calls. */
 float *gd_sgemm_buffer(int which, size_t floats);
 
+/* C[m×n] = alpha · X + beta · C (beta = 0: C is not read), X[i][j] at x[i·rowStride + j·colStride]: an edge tile or
+   a transposed product. */
+void gd_sgemm_merge(int m, int n, const float *x, long rowStride, long colStride, float alpha, float beta, float *c,
+                    int ldc);
+
 /* C[m×n] *= beta (beta = 0: C = 0 without reading it). */
 void gd_sgemm_scale(int m, int n, float beta, float *c, int ldc);
 

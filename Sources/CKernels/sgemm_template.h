@@ -100,12 +100,7 @@ KTARGET static inline __attribute__((always_inline)) void KNAME(tile)(int nv, in
 #pragma unroll
         for (int v = 0; v < nv; v++) *(vec *)(tile + r * KNR + v * KW) = acc[v][r];
     }
-    for (int r = 0; r < rows; r++) {
-        for (int j = 0; j < cols; j++) {
-            float value = alpha * tile[r * KNR + j];
-            c[r * ldc + j] = beta == 0 ? value : value + beta * c[r * ldc + j];
-        }
-    }
+    gd_sgemm_merge(rows, cols, tile, KNR, 1, alpha, beta, c, (int)ldc);
 }
 
 /* A KMR × 2·KW tile, and a KMR × KW one for the last columns of C when no more than KW remain. */
@@ -130,12 +125,7 @@ void KNAME(gd_sgemm)(int transA, int transB, int m, int n, int k, float alpha, c
         // product, so compute Cᵀ = B · op(A)ᵀ, where the packed operand is the small A, and transpose it into C.
         float *ct = gd_sgemm_buffer(2, (size_t)n * m);
         KNAME(gd_sgemm)(0, !transA, n, m, k, 1, b, ldb, a, lda, 0, ct, m);
-        for (int i = 0; i < m; i++) {
-            for (int j = 0; j < n; j++) {
-                float value = alpha * ct[(long)j * m + i];
-                c[(long)i * ldc + j] = beta == 0 ? value : value + beta * c[(long)i * ldc + j];
-            }
-        }
+        gd_sgemm_merge(m, n, ct, 1, m, alpha, beta, c, ldc);
         return;
     }
     int nc0 = n < GD_SGEMM_NC ? n : GD_SGEMM_NC;

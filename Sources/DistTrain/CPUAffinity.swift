@@ -47,7 +47,8 @@ public enum CPUAffinity {
     public static func oversubscriptionNote(ranksOnHost: Int, cores: Int) -> String? {
         guard ranksOnHost > cores else { return nil }
         return "note: \(ranksOnHost) ranks share this host's \(cores) cores: one rank per core (mpirun -n \(cores), "
-            + "launch/local.sh \(cores)) trains faster; more ranks than cores suit only --ensemble runs of that many members"
+            + "launch/local.sh \(cores)) trains faster; more ranks than cores suit only --ensemble runs of that many "
+            + "members"
     }
 
     /// Starts `threads` engine threads for this rank (`ThreadPool.setThreads`) and prints `warning(threads:rank:)`
