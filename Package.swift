@@ -2,10 +2,12 @@ import Foundation
 // swift-tools-version:6.0
 import PackageDescription
 
-/// The vector instructions the engine's SIMD kernels are compiled for. `GTSRB_TARGET_CPU` names an LLVM CPU
-/// (`haswell`, `znver3`, …) or `generic` (the x86-64 baseline: SSE2 only); unset, it is `haswell` (AVX2 + FMA)
-/// when the building machine has AVX2 and FMA, as llm.c builds with -march=native. Such a binary stops with
-/// SIGILL on a CPU without AVX2: build with GTSRB_TARGET_CPU=generic to run it there.
+/// The vector instructions the engine's Swift code is compiled for (the Winograd transforms' 8-lane SIMD, the
+/// loops the compiler vectorises, F16C conversions). `GTSRB_TARGET_CPU` names an LLVM CPU (`haswell`, `znver3`, …)
+/// or `generic` (the x86-64 baseline: SSE2 only); unset, it is `haswell` (AVX2 + FMA) when the building machine
+/// has AVX2 and FMA, as llm.c builds with -march=native. Such a binary stops with SIGILL on a CPU without AVX2:
+/// build with GTSRB_TARGET_CPU=generic to run it there. CKernels (the SGEMM and the element-wise kernels) choose
+/// AVX-512, AVX2 or SSE2 at run time whatever this says.
 let targetCPU: String? = {
     if let cpu = ProcessInfo.processInfo.environment["GTSRB_TARGET_CPU"], !cpu.isEmpty {
         return cpu == "generic" ? nil : cpu
@@ -42,7 +44,8 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng16",
             providers: [.apt(["libpng-dev"])]),
-        // The engine's own packed SGEMM (AVX-512 and AVX2 micro-kernels, chosen at run time).
+        // The engine's packed SGEMM (AVX-512 and AVX2 micro-kernels) and element-wise kernels (AVX-512, AVX2, SSE2),
+        // each width chosen at run time.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O3"])]),
         // Durable file I/O: atomic writes with fsync, byte readers and writers, checksums, file errors.
         .target(name: "DurableIO"),

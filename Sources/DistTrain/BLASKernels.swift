@@ -1,12 +1,14 @@
 import Foundation
 import TorchNN
 
-/// Which GEMM kernels a run uses, and one line for the user when OpenBLAS's are older than the CPU supports.
+/// Which GEMM and element-wise kernels a run uses, and one line for the user when OpenBLAS's are older than the CPU
+/// supports.
 public enum BLASKernels {
-    /// "OpenBLAS <core>" and, when the engine's own SGEMM runs the GEMMs, "engine AVX-512 sgemm", for banners.
+    /// "OpenBLAS <core>", "engine AVX-512 sgemm" when the engine's own SGEMM runs the GEMMs, and the element-wise
+    /// kernels' width ("AVX-512 element-wise kernels"), for banners.
     public static var description: String {
-        BLAS.gemmKernel == .openBLAS
-            ? "OpenBLAS \(BLAS.coreName)" : "OpenBLAS \(BLAS.coreName), \(BLAS.gemmKernel.description)"
+        let gemm = BLAS.gemmKernel == .openBLAS ? "" : ", \(BLAS.gemmKernel.description)"
+        return "OpenBLAS \(BLAS.coreName)\(gemm), \(Kernels.width.description) element-wise kernels"
     }
 
     /// A note when OpenBLAS runs pre-AVX-512 kernels on a CPU with AVX-512 (`cpuFlags` from /proc/cpuinfo),

@@ -80,7 +80,7 @@ public struct Benchmark {
             "model": model.rawValue, "batch": globalBatch, "eval_batch": evalBatch, "threads": threads,
             "ranks": comm.size, "steps": steps, "winograd": winograd, "bucket_mb": bucketMB, "sync_bn": syncBatchNorm,
             "allreduce_dtype": precision.rawValue,
-            "openblas_core": BLAS.coreName, "gemm": BLAS.gemmKernel.rawValue,
+            "openblas_core": BLAS.coreName, "gemm": BLAS.gemmKernel.rawValue, "simd": Kernels.width.name,
         ]
         result.merge(training(net, comm: comm, rng: &rng)) { $1 }
         result.merge(evaluation(net, comm: comm, rng: &rng)) { $1 }

@@ -83,7 +83,7 @@ struct BenchCommand: ParsableCommand {
                 let profile = b.profile(comm: comm)
                 result = [
                     "model": model.rawValue, "batch": batchSize, "threads": profile.threads, "ranks": comm.size,
-                    "openblas_core": BLAS.coreName, "gemm": BLAS.gemmKernel.rawValue,
+                    "openblas_core": BLAS.coreName, "gemm": BLAS.gemmKernel.rawValue, "simd": Kernels.width.name,
                     "sgemm_gflops_per_core": profile.corePeak, "layers": profile.json,
                 ]
                 if comm.isRoot {

@@ -275,15 +275,25 @@ final class ReferenceTests: XCTestCase {
         for (ours, reference) in zip(losses, referenceLosses) {
             XCTAssertEqual(ours, reference, accuracy: 1e-5 * reference, "loss of each step")
         }
-        // The updates after three steps, relative to the largest update of each tensor.
+        // The updates after three steps, relative to the largest update of each tensor. A convolution's bias before
+        // BatchNorm has a zero gradient in exact arithmetic, so PyTorch does not move it; ours moves by float32
+        // rounding, checked against the layer's weight update instead.
+        var previousScale: Float = 1
         for (item, start) in zip(items, initial) {
             let t = item.tensor!
             let sample = Array(Swift.stride(from: 0, to: t.count, by: stride))
             let reference = try f.tensor("param_sample." + item.name).array
             let ours = sample.map { t.data[$0] - start[$0] }
             let expected = zip(sample, reference).map { $1 - start[$0] }
+            let scale = expected.map(abs).max() ?? 0
+            if scale == 0 {
+                let moved = ours.map(abs).max() ?? 0
+                XCTAssertLessThanOrEqual(moved, 5e-4 * previousScale, "update of \(item.name), zero in PyTorch's")
+                continue
+            }
             let error = relativeError(ours, expected)
             XCTAssertLessThanOrEqual(error, 5e-4, "update of \(item.name): relative error \(error)")
+            previousScale = scale
         }
         for item in StateDict.items(model) where item.name.contains("running") {
             assertClose(item.tensor!, try f.tensor("buffer." + item.name), item.name, tolerance: 5e-5)

@@ -1,75 +1,44 @@
-/// Explicitly vectorised (SIMD16) element loops shared by the layers.
-enum Kernels {
-    typealias V = SIMD16<Float>
-    static let width = 16
+import CKernels
+import Foundation
 
-    @inline(__always) static func load(_ p: UnsafeMutablePointer<Float>) -> V {
-        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+/// The element loops the layers and SGD share: CKernels' vector kernels at `width` (every width gives the same bits).
+public enum Kernels {
+    /// The width the kernels run at: `GTSRB_SIMD` (avx512, avx2 or sse2) when set and supported, else the widest
+    /// this CPU runs. Set it only between steps (tests, benchmarks).
+    nonisolated(unsafe) public static var width = VectorWidth.chosen(
+        requested: ProcessInfo.processInfo.environment["GTSRB_SIMD"])
+    {
+        didSet { table = gd_vector_kernels_at_width(Int32(width.rawValue)).pointee }
     }
-    @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
-    }
+    nonisolated(unsafe) private static var table = gd_vector_kernels_at_width(Int32(width.rawValue)).pointee
 
     /// y = max(x, 0); x and y may be the same memory.
+    @inline(__always)
     static func relu(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        while i + width <= n {
-            let v = load(x + i)
-            store(v.replacing(with: 0, where: v .< 0), y + i)
-            i += width
-        }
-        while i < n {
-            y[i] = max(x[i], 0)
-            i += 1
-        }
+        table.relu(x, y, n)
     }
 
     /// d = g where y > 0, else 0; g and d may be the same memory.
+    @inline(__always)
     static func reluBackward(
         _ y: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
         _ d: UnsafeMutablePointer<Float>, _ n: Int
     ) {
-        var i = 0
-        while i + width <= n {
-            let yv = load(y + i)
-            let gv = load(g + i)
-            store(gv.replacing(with: 0, where: yv .<= 0), d + i)
-            i += width
-        }
-        while i < n {
-            d[i] = y[i] > 0 ? g[i] : 0
-            i += 1
-        }
+        table.relu_backward(y, g, d, n)
     }
 
     /// dst += src
+    @inline(__always)
     static func accumulate(_ src: UnsafeMutablePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
-        var i = 0
-        while i + width <= n {
-            store(load(dst + i) + load(src + i), dst + i)
-            i += width
-        }
-        while i < n {
-            dst[i] += src[i]
-            i += 1
-        }
+        table.accumulate(src, dst, n)
     }
 
     /// y = x·a + b
+    @inline(__always)
     static func affine(
         _ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int, _ a: Float, _ b: Float
     ) {
-        var i = 0
-        let av = V(repeating: a)
-        let bv = V(repeating: b)
-        while i + width <= n {
-            store(load(x + i) * av + bv, y + i)
-            i += width
-        }
-        while i < n {
-            y[i] = x[i] * a + b
-            i += 1
-        }
+        table.affine(x, y, n, a, b)
     }
 
     /// max x (−∞ for n = 0)
@@ -80,81 +49,53 @@ enum Kernels {
     }
 
     /// Σ x
+    @inline(__always)
     static func sum(_ x: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
-        var acc = V(repeating: 0)
-        var i = 0
-        while i + width <= n {
-            acc += load(x + i)
-            i += width
-        }
-        var s = acc.sum()
-        while i < n {
-            s += x[i]
-            i += 1
-        }
-        return s
+        table.sum(x, n)
     }
 
     /// Σ (x − mean)²
+    @inline(__always)
     static func squaredDeviation(_ x: UnsafeMutablePointer<Float>, _ n: Int, _ mean: Float) -> Float {
-        var acc = V(repeating: 0)
-        var i = 0
-        let m = V(repeating: mean)
-        while i + width <= n {
-            let d = load(x + i) - m
-            acc += d * d
-            i += width
-        }
-        var s = acc.sum()
-        while i < n {
-            let d = x[i] - mean
-            s += d * d
-            i += 1
-        }
-        return s
+        table.squared_deviation(x, n, mean)
     }
 
     /// (Σ g, Σ (x − mean)·g)
+    @inline(__always)
     static func sumAndCentredDot(
         _ x: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ n: Int, _ mean: Float
     ) -> (Float, Float) {
-        var sg = V(repeating: 0)
-        var sd = V(repeating: 0)
-        var i = 0
-        let m = V(repeating: mean)
-        while i + width <= n {
-            let gv = load(g + i)
-            sg += gv
-            sd += (load(x + i) - m) * gv
-            i += width
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 2) { sums in
+            table.sum_and_centred_dot(x, g, n, mean, sums.baseAddress!)
+            return (sums[0], sums[1])
         }
-        var a = sg.sum()
-        var b = sd.sum()
-        while i < n {
-            a += g[i]
-            b += (x[i] - mean) * g[i]
-            i += 1
-        }
-        return (a, b)
     }
 
     /// d = (g − gMean − (x − mean)·k)·a
+    @inline(__always)
     static func batchNormBackward(
         _ x: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, _ d: UnsafeMutablePointer<Float>,
         _ n: Int, mean: Float, gMean: Float, k: Float, a: Float
     ) {
-        var i = 0
-        let mv = V(repeating: mean)
-        let gm = V(repeating: gMean)
-        let kv = V(repeating: k)
-        let av = V(repeating: a)
-        while i + width <= n {
-            store((load(g + i) - gm - (load(x + i) - mv) * kv) * av, d + i)
-            i += width
-        }
-        while i < n {
-            d[i] = (g[i] - gMean - (x[i] - mean) * k) * a
-            i += 1
-        }
+        table.batch_norm_backward(x, g, d, n, mean, gMean, k, a)
+    }
+
+    /// torch/optim's sgd on n parameters: g += wd·x; with a momentum buffer b, b = g (first step) or
+    /// momentum·b + keep·g, then g = g + momentum·b (nesterov) or b; x −= lr·g.
+    @inline(__always)
+    static func sgdStep(
+        x: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>?, n: Int,
+        first: Bool, lr: Float, wd: Float, momentum: Float, keep: Float, nesterov: Bool
+    ) {
+        table.sgd_step(x, g, b, n, first ? 1 : 0, lr, wd, momentum, keep, nesterov ? 1 : 0)
+    }
+
+    /// 2×2 stride-2 max pooling of one W-wide plane into oH × oW maxima and their flat indices in the plane.
+    @inline(__always)
+    static func maxPool2x2(
+        _ src: UnsafeMutablePointer<Float>, _ W: Int, _ dst: UnsafeMutablePointer<Float>,
+        _ indices: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int
+    ) {
+        table.max_pool_2x2(src, W, dst, indices, oH, oW)
     }
 }

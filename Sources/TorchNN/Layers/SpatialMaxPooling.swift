@@ -47,7 +47,7 @@ public final class SpatialMaxPooling: Module {
         _ dst: UnsafeMutablePointer<Float>, _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int
     ) {
         if kW == 2 && kH == 2 && dW == 2 && dH == 2 && padW == 0 && padH == 0 {
-            SpatialMaxPooling.pool2x2(src, W, dst, di, oH, oW)
+            Kernels.maxPool2x2(src, W, dst, di, oH, oW)
             return
         }
         for oh in 0..<oH {
@@ -64,60 +64,6 @@ public final class SpatialMaxPooling: Module {
                         best = row[iw]
                         bi = ih * W + iw
                     }
-                }
-                dst[oh * oW + ow] = best
-                di[oh * oW + ow] = Int32(bi)
-            }
-        }
-    }
-
-    /// The common 2×2 stride-2 window without padding: eight windows at a time with SIMD (the same
-    /// comparisons in the same order as the scalar loop, so the same maxima and positions), the rest one by one.
-    @inline(__always)
-    private static func pool2x2(
-        _ src: UnsafeMutablePointer<Float>, _ W: Int, _ dst: UnsafeMutablePointer<Float>,
-        _ di: UnsafeMutablePointer<Int32>, _ oH: Int, _ oW: Int
-    ) {
-        let evens = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14)
-        for oh in 0..<oH {
-            let r0 = src + 2 * oh * W
-            let r1 = r0 + W
-            var ow = 0
-            while ow + 8 <= oW {
-                let j = 2 * ow
-                let top = UnsafeRawPointer(r0 + j).loadUnaligned(as: SIMD16<Float>.self)
-                let bottom = UnsafeRawPointer(r1 + j).loadUnaligned(as: SIMD16<Float>.self)
-                let i0 = SIMD8<Int32>(repeating: Int32(2 * oh * W + j)) &+ evens
-                let i1 = i0 &+ Int32(W)
-                var best = top.evenHalf
-                var bi = i0
-                @inline(__always) func take(_ v: SIMD8<Float>, _ i: SIMD8<Int32>) {
-                    let m = v .> best
-                    best.replace(with: v, where: m)
-                    bi.replace(with: i, where: m)
-                }
-                take(top.oddHalf, i0 &+ 1)
-                take(bottom.evenHalf, i1)
-                take(bottom.oddHalf, i1 &+ 1)
-                UnsafeMutableRawPointer(dst + oh * oW + ow).storeBytes(of: best, as: SIMD8<Float>.self)
-                UnsafeMutableRawPointer(di + oh * oW + ow).storeBytes(of: bi, as: SIMD8<Int32>.self)
-                ow += 8
-            }
-            for ow in ow..<oW {
-                let j = 2 * ow
-                var best = r0[j]
-                var bi = 2 * oh * W + j
-                if r0[j + 1] > best {
-                    best = r0[j + 1]
-                    bi = 2 * oh * W + j + 1
-                }
-                if r1[j] > best {
-                    best = r1[j]
-                    bi = (2 * oh + 1) * W + j
-                }
-                if r1[j + 1] > best {
-                    best = r1[j + 1]
-                    bi = (2 * oh + 1) * W + j + 1
                 }
                 dst[oh * oW + ow] = best
                 di[oh * oW + ow] = Int32(bi)

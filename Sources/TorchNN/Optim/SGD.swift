@@ -40,23 +40,13 @@ public final class SGD: Optimizer {
         let mom = momentum
         let keep = 1 - dampening
         let nesterov = self.nesterov
-        // Elementwise: ranges of the vector on the pool's threads (same result for any thread count).
+        // Element-wise, one pass: ranges of the vector on the pool's threads (same result for any thread count).
         let args = (x: xp, g: gp, b: b, first: first, clr: clr, wd: wd, mom: mom, keep: keep, nesterov: nesterov)
         ThreadPool.shared.parallelFor(n, grain: 1 << 16, args) { a, r in
             let o = r.lowerBound
-            let k = r.count
-            let x = a.x + o
-            let g = a.g + o
-            if a.wd != 0 { BLAS.axpy(k, a.wd, x, g) }
-            if a.mom != 0, let b = a.b.map({ $0 + o }) {
-                if a.first {
-                    b.update(from: g, count: k)
-                } else {
-                    for i in 0..<k { b[i] = a.mom * b[i] + a.keep * g[i] }
-                }
-                if a.nesterov { BLAS.axpy(k, a.mom, b, g) } else { g.update(from: b, count: k) }
-            }
-            BLAS.axpy(k, -a.clr, g, x)
+            Kernels.sgdStep(
+                x: a.x + o, g: a.g + o, b: a.mom != 0 ? a.b.map { $0 + o } : nil, n: r.count, first: a.first,
+                lr: a.clr, wd: a.wd, momentum: a.mom, keep: a.keep, nesterov: a.nesterov)
         }
         evalCounter += 1
         return losses.one(fx)
