@@ -174,46 +174,65 @@ KTARGET static void KNAME(sgd_step)(float *x, float *g, float *b, long n, int fi
 #define EVENS 0, 2, 4, 6
 #define ODDS 1, 3, 5, 7
 #endif
+#define EVENS4 0, 2, 4, 6
+#define ODDS4 1, 3, 5, 7
 
-/* Keeps v and its index i where v > best. */
-#define TAKE(v, i)                                                                                                    \
+typedef float KNAME(vf4) __attribute__((ext_vector_type(4), aligned(4)));
+typedef int32_t KNAME(vi4) __attribute__((ext_vector_type(4), aligned(4)));
+
+/* Keeps v and its index i where v > best (VF, VI: the vector types). */
+#define TAKE(VF, VI, v, i)                                                                                            \
     do {                                                                                                              \
-        KNAME(vi) m = (v) > best;                                                                                     \
-        best = (KNAME(vf))(((KNAME(vi))(v) & m) | ((KNAME(vi))best & ~m));                                            \
+        VI m = (v) > best;                                                                                            \
+        best = (VF)(((VI)(v) & m) | ((VI)best & ~m));                                                                 \
         at = ((i) & m) | (at & ~m);                                                                                   \
     } while (0)
 
+/* The L windows ow ..< ow + L of output row oh, in L-lane vectors VF and VI (evens, odds: L's shuffle indices):
+   each window's maximum and its flat index in the plane, the first of equal values winning. */
+#define POOL_WINDOWS(VF, VI, L, evens, odds)                                                                          \
+    do {                                                                                                              \
+        long j = 2 * ow;                                                                                              \
+        VF t0 = *(const VF *)(r0 + j);                                                                                \
+        VF t1 = *(const VF *)(r0 + j + L);                                                                            \
+        VF b0 = *(const VF *)(r1 + j);                                                                                \
+        VF b1 = *(const VF *)(r1 + j + L);                                                                            \
+        VI i0 = (VI)(int32_t)(2 * oh * W + j) + (VI){evens};                                                          \
+        VI i1 = i0 + (int32_t)W;                                                                                      \
+        VF best = __builtin_shufflevector(t0, t1, evens);                                                             \
+        VI at = i0;                                                                                                   \
+        TAKE(VF, VI, __builtin_shufflevector(t0, t1, odds), i0 + 1);                                                  \
+        TAKE(VF, VI, __builtin_shufflevector(b0, b1, evens), i1);                                                     \
+        TAKE(VF, VI, __builtin_shufflevector(b0, b1, odds), i1 + 1);                                                  \
+        *(VF *)(dst + oh * oW + ow) = best;                                                                           \
+        *(VI *)(indices + oh * oW + ow) = at;                                                                         \
+    } while (0)
+
+/* Rows of KW windows, then 4; a row's last group overlaps the one before it (the same windows again) rather than
+   running one window at a time. Rows under 4 windows run one at a time. */
 KTARGET static void KNAME(max_pool_2x2)(const float *src, long W, float *dst, int32_t *indices, long oH, long oW) {
     for (long oh = 0; oh < oH; oh++) {
         const float *r0 = src + 2 * oh * W;
         const float *r1 = r0 + W;
-        long ow = 0;
-        for (; ow + KW <= oW; ow += KW) {
-            long j = 2 * ow;
-            KNAME(vf) t0 = LOAD(r0 + j);
-            KNAME(vf) t1 = LOAD(r0 + j + KW);
-            KNAME(vf) b0 = LOAD(r1 + j);
-            KNAME(vf) b1 = LOAD(r1 + j + KW);
-            KNAME(vi) i0 = (KNAME(vi))(int32_t)(2 * oh * W + j) + (KNAME(vi)){EVENS};
-            KNAME(vi) i1 = i0 + (int32_t)W;
-            KNAME(vf) best = __builtin_shufflevector(t0, t1, EVENS);
-            KNAME(vi) at = i0;
-            TAKE(__builtin_shufflevector(t0, t1, ODDS), i0 + 1);
-            TAKE(__builtin_shufflevector(b0, b1, EVENS), i1);
-            TAKE(__builtin_shufflevector(b0, b1, ODDS), i1 + 1);
-            STORE(dst + oh * oW + ow, best);
-            *(KNAME(vi) *)(indices + oh * oW + ow) = at;
-        }
-        for (; ow < oW; ow++) {
-            long j = 2 * ow;
-            const float *window[4] = {r0 + j, r0 + j + 1, r1 + j, r1 + j + 1};
-            long at[4] = {2 * oh * W + j, 2 * oh * W + j + 1, (2 * oh + 1) * W + j, (2 * oh + 1) * W + j + 1};
-            int chosen = 0;
-            for (int w = 1; w < 4; w++) {
-                if (*window[w] > *window[chosen]) chosen = w;
+        if (oW >= KW) {
+            for (long ow = 0; ow < oW; ow += KW) {
+                ow = ow + KW > oW ? oW - KW : ow;
+                POOL_WINDOWS(KNAME(vf), KNAME(vi), KW, EVENS, ODDS);
             }
-            dst[oh * oW + ow] = *window[chosen];
-            indices[oh * oW + ow] = (int32_t)at[chosen];
+        } else if (oW >= 4) {
+            for (long ow = 0; ow < oW; ow += 4) {
+                ow = ow + 4 > oW ? oW - 4 : ow;
+                POOL_WINDOWS(KNAME(vf4), KNAME(vi4), 4, EVENS4, ODDS4);
+            }
+        } else {
+            for (long ow = 0; ow < oW; ow++) {
+                long j = 2 * oh * W + 2 * ow;
+                long window[4] = {j, j + 1, j + W, j + W + 1};
+                long at = j;
+                for (int w = 1; w < 4; w++) at = src[window[w]] > src[at] ? window[w] : at;
+                dst[oh * oW + ow] = src[at];
+                indices[oh * oW + ow] = (int32_t)at;
+            }
         }
     }
 }

@@ -168,8 +168,10 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
-    func testMaxPool2x2MatchesTheScalarWindowWithTiesAndOddSizes() {
-        for (H, W) in [(2, 2), (4, 6), (6, 33), (7, 64), (9, 70)] {
+    func testMaxPool2x2MatchesTheScalarWindowWithTiesAndEveryRowLength() {
+        // Rows of 1–3 windows (one at a time), 4–15 (groups of 4, the last overlapping), 16 and more (groups of the
+        // width), odd sizes.
+        for (H, W) in [(2, 2), (4, 6), (4, 8), (4, 12), (5, 24), (4, 26), (6, 33), (3, 48), (7, 64), (9, 70)] {
             var rng = RandomGenerator(seed: UInt64(H * W))
             // Few distinct values, so windows hold ties: the first of equal values must win.
             let plane = (0..<(H * W)).map { _ in Float(Int(rng.uniform() * 4)) }
