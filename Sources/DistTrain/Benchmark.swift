@@ -126,8 +126,9 @@ public struct Benchmark {
             // Rank 0's step times: their spread is the jitter the ranks wait for each other over.
             "step_ms_p10_p50_p90": [0.1, 0.5, 0.9].map { 1000 * Benchmark.quantile(stepSeconds, $0) },
             "allreduce_share": allreduceShares.max() ?? 0, "allreduce_share_per_rank": allreduceShares,
+            // Over the longest rank's time, so never above any rank's share (each rank's ends at its own barrier exit).
             "allreduce_transfer_share": Benchmark.transferShare(
-                comm.allgather(stepAllreduce), ranks: comm.size, seconds: seconds),
+                comm.allgather(stepAllreduce), ranks: comm.size, seconds: comm.allgather([seconds]).max() ?? seconds),
             // SyncBatchNorm's per-layer reductions (forward and backward), largest over the ranks.
             "sync_bn_ms_per_step": 1000 * syncSeconds / Double(steps), "sync_bn_share": syncSeconds / seconds,
             "train_ms_per_image_per_rank": 1000 * seconds / Double(steps * shard),
