@@ -173,7 +173,9 @@ public struct Checkpoint {
     public func validate(for replica: DataParallelReplica, config: TrainConfig, path: String) throws {
         let stored = header.config
         guard stored.model == config.model else {
-            throw TrainError("\(path): checkpoint is of model \(stored.model.rawValue), not \(config.model.rawValue)")
+            throw TrainError(
+                "\(path): checkpoint is of model \(stored.model.rawValue), not \(config.model.rawValue) (resume with "
+                    + "--model \(stored.model.rawValue))")
         }
         let inputs = [
             ("--preprocess", stored.preprocess.rawValue, config.preprocess.rawValue),

@@ -6,8 +6,8 @@ import TorchNN
 /// Every choice is an enum, so an unknown name can only come from a flag (which names it) or a damaged file.
 public struct TrainConfig: Codable, Equatable, Sendable {
     public var data = "datasets/GTSRB"
-    public var model = ModelName.vggSmall
-    /// Epochs, schedule, augmentation, mirroring and crop are the default recipe, `Recipe.signs`.
+    /// Model, epochs, schedule, augmentation, mirroring and crop are the default recipe, `Recipe.signs`.
+    public var model = ModelName.vggSmallSTN2
     public var epochs = 12
     /// Global batch, split over the ranks.
     public var batchSize = 32
@@ -123,11 +123,12 @@ public struct TrainConfig: Codable, Equatable, Sendable {
     }
 
     /// A configuration as a checkpoint stored it, with the keys that older checkpoints lack set to today's
-    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `lrSchedule` is `step`, a missing
-    /// `mirror` false, a missing `crop` whole and a missing `labelSmoothing` 0, what runs did before the keys were
-    /// added.
+    /// defaults (JSON objects as `JSONSerialization` reads them); but a missing `model` is vgg_small, a missing
+    /// `lrSchedule` step, a missing `mirror` false, a missing `crop` whole and a missing `labelSmoothing` 0, what
+    /// runs did before the keys were added or the defaults changed.
     static func withDefaults(_ stored: [String: Any]) throws -> [String: Any] {
         var then = TrainConfig()
+        then.model = .vggSmall
         then.lrSchedule = .step
         then.mirror = false
         then.crop = .whole

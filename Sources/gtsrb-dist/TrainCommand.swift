@@ -12,8 +12,11 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "GTSRB folder (official PPM or PNG layout).")
     var data = "datasets/GTSRB"
-    @Option(help: "Model; with --ensemble a comma list cycles over the members.")
-    var model = ChoiceList<ModelName>([.vggSmall])
+    @Option(
+        help: ArgumentHelp(
+            "Model (default: the recipe's: vgg_small_stn2 for signs, vgg_small for seed); with --ensemble a comma "
+                + "list cycles over the members."))
+    var model: ChoiceList<ModelName>?
     @Option(
         help: ArgumentHelp(
             "Training recipe: signs (cosine lr, affine augmentation, mirrored signs, roi crop, "
@@ -146,6 +149,9 @@ struct TrainCommand: ParsableCommand {
         DistTrain.Progress.Style(rawValue: ProcessInfo.processInfo.environment["GTSRB_PROGRESS"] ?? "")
         ?? .auto
 
+    /// `--model`'s list, or the recipe's model.
+    var models: [ModelName] { model?.values ?? [recipe.model] }
+
     /// The run's configuration for `worldSize` ranks, validated (ensemble members: their first model and
     /// preprocessing; `EnsembleTrainer` gives each member its own).
     func config(worldSize: Int, ranksOnHost: Int = 1) throws -> TrainConfig {
@@ -157,7 +163,7 @@ struct TrainCommand: ParsableCommand {
         if ensemble > 1 {
             try checkEnsembleOptions()
         }
-        guard ensemble > 1 || model.values.count == 1 else {
+        guard ensemble > 1 || models.count == 1 else {
             throw TrainError("--model lists several models: use it with --ensemble")
         }
         guard ensemble > 1 || preprocess.values.count == 1 else {
@@ -167,7 +173,7 @@ struct TrainCommand: ParsableCommand {
         var c = TrainConfig()
         recipe.apply(to: &c)
         c.data = data
-        c.model = model.values[0]
+        c.model = models[0]
         c.epochs = epochs ?? c.epochs
         c.batchSize = batchSize
         c.optimizer = optimizer
@@ -196,7 +202,7 @@ struct TrainCommand: ParsableCommand {
         c.bucketMB = bucketMb
         c.allreduceDtype = allreduceDtype
         c.syncBN = syncBn
-        for m in model.values {
+        for m in models {
             var member = c
             member.model = m
             try member.validate(worldSize: worldSize / ensemble)
@@ -267,7 +273,7 @@ struct TrainCommand: ParsableCommand {
             }
             if ensemble > 1 {
                 try EnsembleTrainer(
-                    config: c, models: model.values, preprocesses: preprocess.values, members: ensemble,
+                    config: c, models: models, preprocesses: preprocess.values, members: ensemble,
                     options: options, world: comm
                 ).run()
             } else {

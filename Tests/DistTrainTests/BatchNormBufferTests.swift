@@ -38,6 +38,7 @@ final class BatchNormBufferTests: XCTestCase {
             last.runningVar.data[i] = 1 + Float(i % 5)
         }
         var config = TrainConfig()
+        config.model = .vggSmall
         config.seed = 2
         let path = try MPIHarness.writeCheckpoint(model, config: config)
         let restored = try TrainedModel.load(checkpoint: path).network.allModules.compactMap {

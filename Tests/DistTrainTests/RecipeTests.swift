@@ -6,11 +6,12 @@ import XCTest
 
 /// `train --recipe`: the default and the seed repository's settings, and flags that override them.
 final class RecipeTests: XCTestCase {
-    func testRecipesSetEpochsScheduleAndAugmentationOnly() {
+    func testRecipesSetModelEpochsScheduleAndAugmentationOnly() {
         var seed = TrainConfig()
         seed.lr = 0.03
         seed.labelSmoothing = 0.2
         Recipe.seed.apply(to: &seed)
+        XCTAssertEqual(seed.model, .vggSmall, "the seed repository's model")
         XCTAssertEqual(seed.epochs, 20)
         XCTAssertEqual(seed.lrSchedule, .step)
         XCTAssertEqual(seed.augment, .seedRecipe)
@@ -21,6 +22,7 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(seed.learningRate(epoch: 19, progress: 0.99), 0.03, "constant over the seed's 20 epochs")
         var signs = seed
         Recipe.signs.apply(to: &signs)
+        XCTAssertEqual(signs.model, .vggSmallSTN2)
         XCTAssertEqual(signs.epochs, 12)
         XCTAssertEqual(signs.lrSchedule, .cosine)
         XCTAssertEqual(signs.augment, .affine)
@@ -41,14 +43,13 @@ final class RecipeTests: XCTestCase {
 
     func testCommandLineFlagsOverrideTheRecipe() throws {
         let dir = MPIHarness.tempDir("recipe")
-        func train(_ extra: [String]) throws -> [String: Any] {
+        func train(_ extra: [String], model: [String] = ["--model", "convnet"]) throws -> [String: Any] {
             let out = MPIHarness.run(
                 1,
                 [
                     "train", "--data", MPIHarness.sharedDataset, "--cache-dir", "\(dir)/cache", "--save", "\(dir)/ckpt",
-                    "--model", "convnet", "--batch-size", "16", "--progress", "off", "--limit-per-class", "2",
-                    "--epochs", "1",
-                ] + extra,
+                    "--batch-size", "16", "--progress", "off", "--limit-per-class", "2", "--epochs", "1",
+                ] + model + extra,
                 cwd: dir)
             XCTAssertEqual(out.status, 0, out.text)
             return try printedConfig(out.text)
@@ -72,6 +73,10 @@ final class RecipeTests: XCTestCase {
         XCTAssertEqual(try train(["--no-mirror"])["mirror"] as? Bool, false)
         XCTAssertEqual(
             try XCTUnwrap(try train(["--label-smoothing", "0.25"])["labelSmoothing"] as? Double), 0.25, accuracy: 1e-7)
+        XCTAssertEqual(try train([], model: [])["model"] as? String, "vgg_small_stn2", "the default recipe's model")
+        let seedModel = try train(["--recipe", "seed"], model: [])["model"] as? String
+        XCTAssertEqual(seedModel, "vgg_small", "the seed repository's model")
+        XCTAssertEqual(try train(["--recipe", "seed"])["model"] as? String, "convnet", "--model overrides it")
         let refused = MPIHarness.run(1, ["train", "--recipe", "fast"], cwd: dir)
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.text.contains("--recipe"), refused.text)

@@ -8,10 +8,11 @@ final class TrainConfigTests: XCTestCase {
     /// A configuration an older checkpoint wrote, without the keys added since.
     func testOlderConfigsWithoutNewerKeysStillDecode() throws {
         let old =
-            #"{"config":{"data":"d","model":"vgg_small","epochs":6,"seed":3,"lr":0.02},"modelDescription":"m","#
+            #"{"config":{"data":"d","epochs":6,"seed":3,"lr":0.02},"modelDescription":"m","#
             + #""epoch":1,"step":2,"parameterCount":0,"bufferCount":0,"optimizer":"sgd","optimizerScalars":{},"#
             + #""optimizerTensorNames":[],"mean":[0,0,0],"std":[1,1,1]}"#
         let c = try Checkpoint.Header.decode(old, path: "old").config
+        XCTAssertEqual(c.model, .vggSmall, "the model of runs before the default changed")
         XCTAssertEqual(c.epochs, 6)
         XCTAssertEqual(c.seed, 3)
         XCTAssertEqual(c.lr, 0.02)
@@ -27,7 +28,7 @@ final class TrainConfigTests: XCTestCase {
         d.augment = .seedRecipe
         d.lrSchedule = .cosine
         XCTAssertEqual(try JSONDecoder().decode(TrainConfig.self, from: JSONEncoder().encode(d)), d)
-        let unknown = old.replacingOccurrences(of: #""model":"vgg_small""#, with: #""model":"resnet""#)
+        let unknown = old.replacingOccurrences(of: #""data":"d""#, with: #""data":"d","model":"resnet""#)
         XCTAssertThrowsError(try Checkpoint.Header.decode(unknown, path: "bad.ckpt")) {
             XCTAssertTrue("\($0)".contains("bad.ckpt: checkpoint header is not valid"), "\($0)")
         }
