@@ -9,9 +9,9 @@ public enum Recipe: String, CaseIterable, Codable, Sendable {
     /// `affine` augmentation and sign-aware mirroring, on the signs' annotated regions (`roi`); README's Results →
     /// Recipes compares it with the others.
     case signs
-    /// The seed repository's exact recipe: its model, vgg_small, 20 epochs at a constant lr 0.01 (step schedule, one drop after the
-    /// last epoch) with its RandomSizedCrop + ColorJitter + Lighting augmentation (`--augment seed`) on whole
-    /// images, no mirroring.
+    /// The seed repository's exact recipe: its model, vgg_small, 20 epochs at a constant lr 0.01 (step schedule,
+    /// one drop after the last epoch) with its RandomSizedCrop + ColorJitter + Lighting augmentation (`--augment
+    /// seed`) on whole images, no mirroring.
     case seed
 
     /// The recipe's model.

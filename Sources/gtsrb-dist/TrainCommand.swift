@@ -19,12 +19,12 @@ struct TrainCommand: ParsableCommand {
     var model: ChoiceList<ModelName>?
     @Option(
         help: ArgumentHelp(
-            "Training recipe: signs (cosine lr, affine augmentation, mirrored signs, roi crop, "
-                + "\(TrainConfig().epochs) epochs) or seed (the seed repository's: 20 epochs at a constant lr, its "
-                + "augmentation, whole images).",
+            "Training recipe: signs (vgg_small_stn2, cosine lr, affine augmentation, mirrored signs, roi crop, "
+                + "\(TrainConfig().epochs) epochs) or seed (the seed repository's: vgg_small, 20 epochs at a constant "
+                + "lr, its augmentation, whole images).",
             discussion:
-                "Sets --epochs, --lr-schedule, --augment, --mirror, --crop and --label-smoothing; flags given with it "
-                + "override its values."
+                "Sets --model, --epochs, --lr-schedule, --augment, --mirror, --crop and --label-smoothing; flags given "
+                + "with it override its values."
         ))
     var recipe = Recipe.signs
     @Option(help: "Epochs (default: the recipe's).")

@@ -1,5 +1,4 @@
 import CKernels
-import Foundation
 
 /// How many floats the engine's element-wise kernels (`Kernels`: ReLU, BatchNorm, max pooling, col2im's sums, the
 /// SGD step) handle per instruction. Every width computes the same bits; the widest the CPU has is the default.
