@@ -10,14 +10,8 @@ public enum VectorWidth: Int, Sendable, CaseIterable {
     /// 4 floats: xmm registers, SSE2 (every x86-64 CPU).
     case sse2 = 4
 
-    /// The width's name: "avx512", "avx2" or "sse2" (`GTSRB_SIMD`'s values).
-    public var name: String {
-        switch self {
-        case .avx512: return "avx512"
-        case .avx2: return "avx2"
-        case .sse2: return "sse2"
-        }
-    }
+    /// The case's name: "avx512", "avx2" or "sse2" (`GTSRB_SIMD`'s values).
+    public var name: String { "\(self)" }
 
     /// "AVX-512", "AVX2" or "SSE2", for banners.
     public var description: String {
