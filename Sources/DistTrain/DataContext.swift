@@ -48,3 +48,39 @@ public final class DataContext {
         test = checksums[1] != 0 ? try comm.collectively { try DecodedCache(path: testPath) } : nil
     }
 }
+
+extension DataContext {
+    /// One context per crop in `crops` (each decoded once, in the order first named), for committees whose
+    /// members read differently cropped images. They must hold the same images in the same order (the labels,
+    /// tracks and file names agree), so that one set of indices scores every member on the same signs.
+    public static func perCrop(
+        _ crops: [Crop], dataDir: String, cacheDir: String, skipBad: Bool, comm: Communicator, needTrain: Bool,
+        log: @escaping (String) -> Void
+    ) throws -> [Crop: DataContext] {
+        var contexts: [Crop: DataContext] = [:]
+        var first: DataContext?
+        for crop in crops where contexts[crop] == nil {
+            let context = try DataContext(
+                dataDir: dataDir, cacheDir: cacheDir, crop: crop, skipBad: skipBad, comm: comm, needTrain: needTrain,
+                log: log)
+            if let first, !first.sameImages(as: context) {
+                throw TrainError(
+                    "--data \(dataDir): the \(crop.rawValue) crop's caches hold other images than the "
+                        + "\(crops[0].rawValue) crop's (an image skipped in one?): members on several crops need "
+                        + "the same images",
+                    collective: true)
+            }
+            first = first ?? context
+            contexts[crop] = context
+        }
+        return contexts
+    }
+
+    /// Whether both contexts hold the same images (labels, tracks, file names) in each split.
+    func sameImages(as other: DataContext) -> Bool {
+        func same(_ a: DecodedCache?, _ b: DecodedCache?) -> Bool {
+            a?.labels == b?.labels && a?.tracks == b?.tracks && a?.filenames == b?.filenames
+        }
+        return same(train, other.train) && same(test, other.test)
+    }
+}

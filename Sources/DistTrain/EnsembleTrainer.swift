@@ -4,24 +4,26 @@ import TorchNN
 
 /// `train --ensemble K`: the world is split into K groups of equal size (MPI_Comm_split); group m trains
 /// member m data-parallel with seed `seed + 1000·m` (its own initialisation, data order, augmentation and
-/// dropout), model `models[m % models.count]` and contrast preprocessing `preprocesses[m % preprocesses.count]`,
-/// on the validation split of the base seed. World rank 0 gathers every member's probabilities and reports
-/// each member, the majority vote and the average.
+/// dropout), model `models[m % models.count]`, contrast preprocessing `preprocesses[m % preprocesses.count]`
+/// and crop `crops[m % crops.count]`, on the validation split of the base seed. World rank 0 gathers every
+/// member's probabilities and reports each member, the majority vote and the average.
 public final class EnsembleTrainer {
     let config: TrainConfig
     let models: [ModelName]
     let preprocesses: [Preprocessing]
+    let crops: [Crop]
     let members: Int
     let options: TrainOptions
     let world: Communicator
 
     public init(
-        config: TrainConfig, models: [ModelName], preprocesses: [Preprocessing], members: Int,
+        config: TrainConfig, models: [ModelName], preprocesses: [Preprocessing], crops: [Crop], members: Int,
         options: TrainOptions, world: Communicator
     ) {
         self.config = config
         self.models = models
         self.preprocesses = preprocesses
+        self.crops = crops
         self.members = members
         self.options = options
         self.world = world
@@ -46,22 +48,23 @@ public final class EnsembleTrainer {
                     + "(use a divisor of \(world.size))"
             )
         }
-        // The caches, built by world rank 0 and given to every host, once for all members.
-        let data = try DataContext(
-            dataDir: config.data, cacheDir: options.cacheDir, crop: config.crop,
-            skipBad: config.skipBadImages, comm: world, needTrain: true, log: { if self.world.isRoot { print($0) } })
+        // The caches, built by world rank 0 and given to every host, once per crop for all members.
+        let data = try DataContext.perCrop(
+            crops, dataDir: config.data, cacheDir: options.cacheDir, skipBad: config.skipBadImages, comm: world,
+            needTrain: true, log: { if self.world.isRoot { print($0) } })
         let member = world.rank / ranksPerMember
         let group = world.split(color: member, key: world.rank)
         if world.isRoot {
             print(
                 "ensemble: \(members) members of \(ranksPerMember) rank(s) each; models \(names(models)); "
-                    + "preprocessing \(names(preprocesses)); seeds "
+                    + "preprocessing \(names(preprocesses)); crops \(names(crops)); seeds "
                     + (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
         let outcome: Trainer.Outcome
         do {
             outcome = try Trainer(
-                config: memberConfig(member), options: memberOptions(member), comm: group, data: data
+                config: memberConfig(member), options: memberOptions(member), comm: group,
+                data: data[memberConfig(member).crop]!
             ).run()
         } catch let error as TrainError where error.collective {
             // Only this member's ranks share the error: it must end the whole job, named by its ranks.
@@ -78,13 +81,14 @@ public final class EnsembleTrainer {
 
     var ranksPerMember: Int { world.size / members }
 
-    /// Member m's configuration: its seed (the base seed's split), model, preprocessing and folder.
+    /// Member m's configuration: its seed (the base seed's split), model, preprocessing, crop and folder.
     func memberConfig(_ m: Int) -> TrainConfig {
         var c = config
         c.seed = EnsembleTrainer.memberSeed(config.seed, m)
         c.splitSeed = config.seed
         c.model = models[m % models.count]
         c.preprocess = preprocesses[m % preprocesses.count]
+        c.crop = crops[m % crops.count]
         c.save = (config.save as NSString).appendingPathComponent("member-\(m)")
         return c
     }
@@ -161,7 +165,7 @@ public final class EnsembleTrainer {
         }
     }
 
-    /// `ensemble.json`'s members: seed, model, preprocessing, final checkpoint and validation accuracy.
+    /// `ensemble.json`'s members: seed, model, preprocessing, crop, final checkpoint and validation accuracy.
     func manifest(_ accuracies: [Double]) -> [[String: Any]] {
         (0..<members).map { k in
             let folder = (absolute(config.save) as NSString).appendingPathComponent("member-\(k)")
@@ -169,6 +173,7 @@ public final class EnsembleTrainer {
                 "member": k, "seed": EnsembleTrainer.memberSeed(config.seed, k),
                 "model": models[k % models.count].rawValue,
                 "preprocess": preprocesses[k % preprocesses.count].rawValue,
+                "crop": crops[k % crops.count].rawValue,
                 "checkpoint": (folder as NSString).appendingPathComponent(
                     String(format: "epoch-%03d.ckpt", config.epochs)),
                 "validation_accuracy": accuracies[k * ranksPerMember],

@@ -76,25 +76,26 @@ struct EvalCommand: ParsableCommand {
     }
 
     /// The images to score: the test split when the folder has one, else the validation tracks the models
-    /// were trained without (which they must share).
-    func samples(_ models: [TrainedModel], comm: Communicator) throws -> (DecodedCache, [Int], String) {
-        let first = models[0].config
-        for m in models where m.config.crop != first.crop {
-            throw TrainError(
-                "\(m.source) was trained on --crop \(m.config.crop.rawValue) images, \(models[0].source) on "
-                    + "\(first.crop.rawValue): vote members trained on the same --crop")
+    /// were trained without (which they must share). Each model reads them in its own crop: `caches[i]` is
+    /// model i's decoding of the same images.
+    func samples(_ models: [TrainedModel], comm: Communicator) throws -> (
+        caches: [DecodedCache], indices: [Int], split: String
+    ) {
+        let contexts = try DataContext.perCrop(
+            models.map(\.config.crop), dataDir: data, cacheDir: cacheDir, skipBad: false, comm: comm,
+            needTrain: false, log: { if comm.isRoot { print($0) } })
+        let chosen = models.map { contexts[$0.config.crop]! }
+        let tests = chosen.compactMap(\.test)
+        if tests.count == models.count {
+            return (tests, Array(0..<tests[0].count), "test")
         }
-        let context = try DataContext(
-            dataDir: data, cacheDir: cacheDir, crop: first.crop, skipBad: false,
-            comm: comm, needTrain: false, log: { if comm.isRoot { print($0) } })
-        if let test = context.test {
-            return (test, Array(0..<test.count), "test")
-        }
-        guard let train = context.train else {
+        let trains = chosen.compactMap(\.train)
+        guard trains.count == models.count else {
             throw TrainError("--data \(data): no images")
         }
         // Validation tracks are only held out for members that share the split: a member trained on
         // another split has seen some of these images.
+        let first = models[0].config
         let key = { (c: TrainConfig) in "split seed \(c.validationSeed), validation fraction \(c.valFraction)" }
         for m in models where key(m.config) != key(first) {
             throw TrainError(
@@ -103,10 +104,10 @@ struct EvalCommand: ParsableCommand {
                     + "a test split)")
         }
         let validation = TrackSplit.split(
-            labels: train.labels, tracks: train.tracks, fraction: first.valFraction,
+            labels: trains[0].labels, tracks: trains[0].tracks, fraction: first.valFraction,
             seed: first.validationSeed
         ).validation
-        return (train, validation, "validation")
+        return (trains, validation, "validation")
     }
 
     func run() throws {
@@ -114,11 +115,12 @@ struct EvalCommand: ParsableCommand {
             let threadCount = threads ?? TrainConfig.defaultThreads(ranksOnHost: comm.ranksOnHost())
             CPUAffinity.setEngineThreads(threadCount, rank: comm.rank)
             let models = try loadModels(comm)
-            let (cache, indices, split) = try samples(models, comm: comm)
+            let (caches, indices, split) = try samples(models, comm: comm)
+            let cache = caches[0]
             let started = monotonicSeconds()
-            let results = models.map { m in
+            let results = zip(models, caches).map { m, c in
                 Evaluator.run(
-                    model: m.network, cache: cache, indices: indices, augmenter: m.augmenter,
+                    model: m.network, cache: c, indices: indices, augmenter: m.augmenter,
                     classes: GTSRBLayout.classes, comm: comm)
             }
             let seconds = monotonicSeconds() - started

@@ -71,8 +71,10 @@ struct TrainCommand: ParsableCommand {
                 + "cycles over the members."))
     var preprocess = ChoiceList<Preprocessing>([.none])
     @Option(
-        help: "Image crop: roi (the annotated sign) or whole (with its border; the seed's) (default: the recipe's).")
-    var crop: Crop?
+        help: ArgumentHelp(
+            "Image crop: roi (the annotated sign) or whole (with its border; the seed's) (default: the recipe's); "
+                + "with --ensemble a comma list cycles over the members."))
+    var crop: ChoiceList<Crop>?
     @Option(help: "Fraction of each class's tracks held out for validation.")
     var valFraction = 0.1
     @Option(help: "Checkpoint folder.")
@@ -152,8 +154,11 @@ struct TrainCommand: ParsableCommand {
     /// `--model`'s list, or the recipe's model.
     var models: [ModelName] { model?.values ?? [recipe.model] }
 
-    /// The run's configuration for `worldSize` ranks, validated (ensemble members: their first model and
-    /// preprocessing; `EnsembleTrainer` gives each member its own).
+    /// `--crop`'s list, empty where the recipe's crop applies.
+    var crops: [Crop] { crop?.values ?? [] }
+
+    /// The run's configuration for `worldSize` ranks, validated (ensemble members: their first model,
+    /// preprocessing and crop; `EnsembleTrainer` gives each member its own).
     func config(worldSize: Int, ranksOnHost: Int = 1) throws -> TrainConfig {
         guard ensemble >= 1, worldSize % ensemble == 0 else {
             throw TrainError(
@@ -168,6 +173,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard ensemble > 1 || preprocess.values.count == 1 else {
             throw TrainError("--preprocess lists several: use it with --ensemble")
+        }
+        guard ensemble > 1 || crops.count <= 1 else {
+            throw TrainError("--crop lists several: use it with --ensemble")
         }
         try checkRunOptions()
         var c = TrainConfig()
@@ -189,7 +197,7 @@ struct TrainCommand: ParsableCommand {
         c.augment = augment ?? c.augment
         c.mirror = mirror ?? c.mirror
         c.preprocess = preprocess.values[0]
-        c.crop = crop ?? c.crop
+        c.crop = crops.first ?? c.crop
         c.valFraction = valFraction
         c.save = save
         c.checkpointEvery = checkpointEvery
@@ -273,8 +281,8 @@ struct TrainCommand: ParsableCommand {
             }
             if ensemble > 1 {
                 try EnsembleTrainer(
-                    config: c, models: models, preprocesses: preprocess.values, members: ensemble,
-                    options: options, world: comm
+                    config: c, models: models, preprocesses: preprocess.values,
+                    crops: crops.isEmpty ? [c.crop] : crops, members: ensemble, options: options, world: comm
                 ).run()
             } else {
                 try Trainer(config: c, options: options, comm: comm).run()

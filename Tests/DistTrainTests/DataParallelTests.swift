@@ -289,6 +289,8 @@ final class DataParallelTests: XCTestCase {
             (["--ensemble", "3"], "--ensemble 3 does not fit 2 ranks"),
             (["--preprocess", "sharpen"], "Please provide one of 'none', 'equalize' or 'stretch'"),
             (["--preprocess", "none,equalize"], "--preprocess lists several: use it with --ensemble"),
+            (["--crop", "roi,whole"], "--crop lists several: use it with --ensemble"),
+            (["--crop", "roi,centre"], "The value 'roi,centre' is invalid for '--crop <crop>'"),
         ]
         for (args, expected) in cases {
             let out = train(2, args, dir: dir)

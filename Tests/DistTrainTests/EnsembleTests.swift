@@ -4,7 +4,7 @@ import XCTest
 @testable import DistTrain
 
 /// `train --ensemble K` at -n 4, through mpirun: the split of the ranks into groups for K = 1, 2, 4, and what the
-/// committee of four (members on two preprocessings) leaves for `eval`.
+/// committee of four (members on two preprocessings and two crops) leaves for `eval`.
 final class EnsembleTests: XCTestCase {
     static let data: String = {
         let d = MPIHarness.tempDir("ens-data")
@@ -35,9 +35,11 @@ final class EnsembleTests: XCTestCase {
         return Committee(dir: dir, report: report, members: manifest)
     }
 
-    /// The committee of four on none/equalize members, trained once for the tests that read it.
+    /// The committee of four on none/equalize members, the first two on the signs' regions and the last two on
+    /// whole images, trained once for the tests that read it.
     nonisolated(unsafe) static let four: Result<Committee, Error> = Result {
-        try train(4, extra: ["--preprocess", "none,equalize", "--predictions", "p.csv"])
+        try train(
+            4, extra: ["--preprocess", "none,equalize", "--crop", "roi,roi,whole,whole", "--predictions", "p.csv"])
     }
 
     static func json(_ path: String) throws -> [String: Any] {
@@ -64,13 +66,21 @@ final class EnsembleTests: XCTestCase {
         XCTAssertEqual(two.members.map { $0["preprocess"] as? String }, ["none", "none"])
     }
 
-    func testFourMembersCycleThePreprocessingsAndDiffer() throws {
+    func testFourMembersCycleThePreprocessingsAndCropsAndDiffer() throws {
         let four = try EnsembleTests.four.get()
         XCTAssertEqual((four.report["members"] as? [[String: Any]])?.count, 4)
         XCTAssertEqual(Set(four.members.map { $0["seed"] as! Int }).count, 4)
         XCTAssertEqual(
             four.members.map { $0["preprocess"] as? String }, ["none", "equalize", "none", "equalize"])
+        XCTAssertEqual(four.members.map { $0["crop"] as? String }, ["roi", "roi", "whole", "whole"])
         XCTAssertEqual(try Checkpoint.read(path: four.checkpoint(1)).header.config.preprocess, .equalize)
+        XCTAssertEqual(try Checkpoint.read(path: four.checkpoint(1)).header.config.crop, .roi)
+        XCTAssertEqual(try Checkpoint.read(path: four.checkpoint(2)).header.config.crop, .whole)
+        // Every crop's caches were built, each once.
+        let caches = try FileManager.default.contentsOfDirectory(atPath: "\(four.dir)/cache").filter {
+            $0.hasSuffix(".gdcache")
+        }
+        XCTAssertEqual(Set(caches), ["train-roi.gdcache", "train-whole.gdcache"])
         let params = try (0..<2).map { try Checkpoint.read(path: four.checkpoint($0)).params }
         XCTAssertNotEqual(params[0], params[1], "members really differ")
         // … and so do their predictions: the two members' confidences differ image by image.
@@ -90,7 +100,7 @@ final class EnsembleTests: XCTestCase {
     }
 
     /// Voting the saved members from eval gives the train run's committee, image by image: eval preprocesses
-    /// each member's input as that member was trained.
+    /// and crops each member's input as that member was trained.
     func testEvalOfTheManifestRepeatsTheCommittee() throws {
         let four = try EnsembleTests.four.get()
         let out = MPIHarness.run(
