@@ -60,12 +60,11 @@ public final class EnsembleTrainer {
                     + "preprocessing \(names(preprocesses)); crops \(names(crops)); seeds "
                     + (0..<members).map { String(EnsembleTrainer.memberSeed(config.seed, $0)) }.joined(separator: ","))
         }
+        let mine = memberConfig(member)
         let outcome: Trainer.Outcome
         do {
-            outcome = try Trainer(
-                config: memberConfig(member), options: memberOptions(member), comm: group,
-                data: data[memberConfig(member).crop]!
-            ).run()
+            outcome = try Trainer(config: mine, options: memberOptions(member), comm: group, data: data[mine.crop]!)
+                .run()
         } catch let error as TrainError where error.collective {
             // Only this member's ranks share the error: it must end the whole job, named by its ranks.
             throw TrainError("[member \(member)] \(error.message)")

@@ -154,9 +154,6 @@ struct TrainCommand: ParsableCommand {
     /// `--model`'s list, or the recipe's model.
     var models: [ModelName] { model?.values ?? [recipe.model] }
 
-    /// `--crop`'s list, empty where the recipe's crop applies.
-    var crops: [Crop] { crop?.values ?? [] }
-
     /// The run's configuration for `worldSize` ranks, validated (ensemble members: their first model,
     /// preprocessing and crop; `EnsembleTrainer` gives each member its own).
     func config(worldSize: Int, ranksOnHost: Int = 1) throws -> TrainConfig {
@@ -174,7 +171,7 @@ struct TrainCommand: ParsableCommand {
         guard ensemble > 1 || preprocess.values.count == 1 else {
             throw TrainError("--preprocess lists several: use it with --ensemble")
         }
-        guard ensemble > 1 || crops.count <= 1 else {
+        guard ensemble > 1 || (crop?.values.count ?? 1) == 1 else {
             throw TrainError("--crop lists several: use it with --ensemble")
         }
         try checkRunOptions()
@@ -197,7 +194,7 @@ struct TrainCommand: ParsableCommand {
         c.augment = augment ?? c.augment
         c.mirror = mirror ?? c.mirror
         c.preprocess = preprocess.values[0]
-        c.crop = crops.first ?? c.crop
+        c.crop = crop?.values[0] ?? c.crop
         c.valFraction = valFraction
         c.save = save
         c.checkpointEvery = checkpointEvery
@@ -282,7 +279,7 @@ struct TrainCommand: ParsableCommand {
             if ensemble > 1 {
                 try EnsembleTrainer(
                     config: c, models: models, preprocesses: preprocess.values,
-                    crops: crops.isEmpty ? [c.crop] : crops, members: ensemble, options: options, world: comm
+                    crops: crop?.values ?? [c.crop], members: ensemble, options: options, world: comm
                 ).run()
             } else {
                 try Trainer(config: c, options: options, comm: comm).run()
